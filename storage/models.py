@@ -1,0 +1,247 @@
+"""The database schema as SQLAlchemy 2.0 typed models; Alembic migrations follow these classes.
+
+One post becomes one ``Document`` (unique by canonical URL); the tagger adds ``DocumentAnalysis``
+and ``DocumentTopic`` rows; incidents group documents (``IncidentDocument``) and keep their grade
+history; responses and clock events are ``IncidentEvent`` rows; every notification is written to
+the ``OutboxMessage`` table before anything is sent. Every instant is an aware UTC datetime.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Refuses naive datetimes on the way in; returns aware UTC datetimes on the way out.
+
+    SQLite has no time zones, so the value is stored there as naive UTC; PostgreSQL gets
+    ``timestamptz``. Either way the application only ever sees aware UTC values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; give it a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A place documents come from: a configured source, or a name seen in imported data."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[str | None] = mapped_column(String(20))
+    tier: Mapped[str | None] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    last_success_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Document(Base):
+    """One post, article, letter or release, stored once per canonical URL."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_source_published", "source_id", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(500))
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    fetched_at: Mapped[datetime]
+    reposts: Mapped[int | None]
+    comments: Mapped[int | None]
+    likes: Mapped[int | None]
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+    source: Mapped[Source] = relationship()
+    analysis: Mapped[DocumentAnalysis | None] = relationship(back_populates="document")
+    topics: Mapped[list[DocumentTopic]] = relationship(back_populates="document")
+
+
+class DocumentAnalysis(Base):
+    """What the tagger found in one document, apart from its topics."""
+
+    __tablename__ = "document_analysis"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    sentiment: Mapped[str] = mapped_column(String(10))
+    places: Mapped[list[Any]] = mapped_column(default=list)
+    casualties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    occurred_at: Mapped[datetime | None]
+    model_version: Mapped[str] = mapped_column(String(100))
+    tagged_at: Mapped[datetime]
+
+    document: Mapped[Document] = relationship(back_populates="analysis")
+
+
+class DocumentTopic(Base):
+    """One topic assigned to one document, with the model's probability."""
+
+    __tablename__ = "document_topics"
+    __table_args__ = (Index("ix_document_topics_topic", "topic", "document_id"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    score: Mapped[float]
+
+    document: Mapped[Document] = relationship(back_populates="topics")
+
+
+class Incident(Base):
+    """A group of documents about one event, with its grade and the three clock instants."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    grade: Mapped[str] = mapped_column(String(20), default="general")
+    grade_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    grade_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    province: Mapped[str | None] = mapped_column(String(50))
+    city: Mapped[str | None] = mapped_column(String(50))
+    district: Mapped[str | None] = mapped_column(String(50))
+    in_jurisdiction: Mapped[bool] = mapped_column(Boolean, default=True)
+    casualties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    occurred_at: Mapped[datetime | None]
+    first_reported_at: Mapped[datetime]
+    detected_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    documents: Mapped[list[IncidentDocument]] = relationship(back_populates="incident")
+    grade_history: Mapped[list[GradeChange]] = relationship(back_populates="incident", order_by="GradeChange.at")
+    events: Mapped[list[IncidentEvent]] = relationship(back_populates="incident", order_by="IncidentEvent.at")
+
+
+class IncidentDocument(Base):
+    """Membership of a document in an incident; ``by_hand`` pins a merge or split decision."""
+
+    __tablename__ = "incident_documents"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    joined_at: Mapped[datetime]
+    by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    incident: Mapped[Incident] = relationship(back_populates="documents")
+    document: Mapped[Document] = relationship()
+
+
+class GradeChange(Base):
+    """One entry of an incident's grade history: when, to what, and why."""
+
+    __tablename__ = "grade_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime]
+    grade: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    incident: Mapped[Incident] = relationship(back_populates="grade_history")
+
+
+class IncidentEvent(Base):
+    """A response or clock event: release, follow-up, press conference, proposal, revocation."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    url: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(100))
+    place: Mapped[str | None] = mapped_column(String(200))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    revoked_at: Mapped[datetime | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A notification waiting to be delivered, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(20), default="email")
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(300))
