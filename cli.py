@@ -131,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
     handler: Callable[[argparse.Namespace, Runtime], int] = args.handler
+    runtime: Runtime | None = None
     try:
         runtime = build(config_module.load(args.config))
         return handler(args, runtime)
@@ -144,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.exception("command=%s failed error=%s", args.command, exc)
         print(f"运行失败：{exc}", file=sys.stderr)
         return 1
+    finally:
+        if runtime is not None:
+            runtime.engine.dispose()
 
 
 def cmd_init_db(_args: argparse.Namespace, runtime: Runtime) -> int:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from storage.db import normalize_url
+from storage.db import make_engine, normalize_url
 
 # CI runs the suite a second time with YUQING_DATABASE_URL pointing at a real PostgreSQL server;
 # read it once, before the autouse fixture below clears the environment for every test.
@@ -46,6 +46,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the fresh database, disposed after the test (PostgreSQL counts open connections)."""
+    built = make_engine(database_url)
+    yield built
+    built.dispose()
 
 
 @pytest.fixture

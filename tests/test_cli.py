@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 import cli
 from storage.db import make_engine, session_factory
@@ -28,8 +28,12 @@ def run(*args: str | Path) -> int:
 
 
 def count_documents(database_url: str) -> int:
-    with session_factory(make_engine(database_url))() as session:
-        return session.scalar(select(func.count()).select_from(Document)) or 0
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            return session.scalar(select(func.count()).select_from(Document)) or 0
+    finally:
+        engine.dispose()
 
 
 def line(**fields: object) -> str:
@@ -137,7 +141,7 @@ def test_sample_ingest_and_export_round_trip(
     assert "共 7 条文档（时间为北京时间）" in table
 
 
-def test_configured_source_metadata_is_kept(write_config, database_url: str, tmp_path: Path) -> None:
+def test_configured_source_metadata_is_kept(write_config, database_url: str, engine: Engine) -> None:
     path = write_config(
         f'[database]\nurl = "{database_url}"\n'
         '[[sources]]\nname = "省住建厅-通知公告"\ntype = "official"\nurl = "http://zjt.example.gov.cn/"\n'
@@ -145,7 +149,7 @@ def test_configured_source_metadata_is_kept(write_config, database_url: str, tmp
     )
     run("init-db", "--config", path)
     run("ingest", SAMPLE, "--config", path)
-    with session_factory(make_engine(database_url))() as session:
+    with session_factory(engine)() as session:
         source = session.scalars(select(Source).where(Source.name == "省住建厅-通知公告")).one()
         unknown = session.scalars(select(Source).where(Source.name == "微博搜索")).one()
     assert (source.type, source.tier) == ("official", "official")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Engine, inspect, select, text
 
 from errors import DatabaseNotReady
 from storage.db import current_revision, ensure_ready, head_revision, make_engine, migrate, session_factory
@@ -27,8 +27,7 @@ TABLES = {
 }
 
 
-def test_migration_from_empty_to_head(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_migration_from_empty_to_head(engine: Engine) -> None:
     assert current_revision(engine) is None
     with pytest.raises(DatabaseNotReady, match="尚未初始化。提示：先运行 yuqing init-db"):
         ensure_ready(engine)
@@ -43,6 +42,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
     assert (tmp_path / "nested").is_dir()
 
 
@@ -63,8 +63,7 @@ def _record(url: str, published_at: str, text_: str = "正文") -> DocumentRecor
         ("2026-11-25T10:00:00.123456+08:00", datetime(2026, 11, 25, 2, 0, 0, 123456, tzinfo=UTC)),
     ],
 )
-def test_instants_round_trip_as_utc(database_url: str, written: str, utc: datetime) -> None:
-    engine = make_engine(database_url)
+def test_instants_round_trip_as_utc(engine: Engine, written: str, utc: datetime) -> None:
     migrate(engine)
     sessions = session_factory(engine)
     now = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
@@ -77,8 +76,7 @@ def test_instants_round_trip_as_utc(database_url: str, written: str, utc: dateti
     assert stored.published_at.astimezone(BEIJING) == parse_instant(written)
 
 
-def test_naive_datetime_is_refused_by_the_column(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_naive_datetime_is_refused_by_the_column(engine: Engine) -> None:
     migrate(engine)
     sessions = session_factory(engine)
     now = datetime(2026, 11, 27, 1, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -86,8 +84,7 @@ def test_naive_datetime_is_refused_by_the_column(database_url: str) -> None:
         ensure_source(session, "测试", now.replace(tzinfo=None))
 
 
-def test_same_canonical_url_is_stored_once(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_same_canonical_url_is_stored_once(engine: Engine) -> None:
     migrate(engine)
     sessions = session_factory(engine)
     now = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
