@@ -3,6 +3,7 @@
     MonitorError                  base of everything we raise on purpose
     ├── ConfigError               config.toml is missing, malformed or inconsistent (exit 2)
     ├── InputError                a user-supplied value (a line, an id, an instant) is wrong (exit 2)
+    ├── ModelNotReady             the trained model is missing or unreadable (exit 1)
     └── DatabaseNotReady          the database has not been created or migrated yet (exit 1)
 
 Messages are Chinese sentences meant for the duty officer; context travels as keyword-only
@@ -33,6 +34,10 @@ class InputError(MonitorError):
     """A value given on the command line or in an input file is wrong."""
 
     exit_code = 2
+
+
+class ModelNotReady(MonitorError):
+    """The model files are missing or unreadable; ``yuqing train`` rebuilds them."""
 
 
 class DatabaseNotReady(MonitorError):

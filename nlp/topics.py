@@ -1,0 +1,82 @@
+"""Topic classification: one calibrated linear model per topic, each with its own threshold.
+
+Multi-label: a post can carry several topics or none. Each topic's threshold is the one that gave
+the best F1 on held-out folds of our own corpus; it is stored in the model's metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_score, recall_score
+from sklearn.model_selection import StratifiedKFold
+
+from vocabulary import TOPICS
+
+logger = logging.getLogger(__name__)
+
+TOPIC_KEYS = tuple(TOPICS)
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
+
+
+def _classifier(seed: int) -> CalibratedClassifierCV:
+    base = LogisticRegression(C=8.0, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=seed)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
+
+
+class TopicModel:
+    """Five binary classifiers over the shared features, plus a threshold per topic."""
+
+    def __init__(self, seed: int = 0, folds: int = 5) -> None:
+        self.seed = seed
+        self.folds = folds
+        self.classifiers: dict[str, CalibratedClassifierCV] = {}
+        self.thresholds: dict[str, float] = {}
+        self.cv_scores: dict[str, dict[str, float]] = {}
+
+    def fit(self, features: sp.csr_matrix, labels: Sequence[frozenset[str]]) -> TopicModel:
+        for topic in TOPIC_KEYS:
+            y = np.array([topic in row for row in labels], dtype=int)
+            held_out = self._held_out_probabilities(features, y)
+            self.thresholds[topic] = _best_threshold(y, held_out)
+            predicted = held_out >= self.thresholds[topic]
+            self.cv_scores[topic] = {
+                "precision": round(float(precision_score(y, predicted, zero_division=0)), 4),
+                "recall": round(float(recall_score(y, predicted, zero_division=0)), 4),
+                "f1": round(float(f1_score(y, predicted, zero_division=0)), 4),
+            }
+            self.classifiers[topic] = _classifier(self.seed).fit(features, y)
+            logger.info(
+                "trained topic=%s threshold=%.3f cv_f1=%.3f", topic, self.thresholds[topic], self.cv_scores[topic]["f1"]
+            )
+        return self
+
+    def _held_out_probabilities(self, features: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
+        probabilities = np.zeros(len(y))
+        splitter = StratifiedKFold(n_splits=self.folds, shuffle=True, random_state=self.seed)
+        for train, test in splitter.split(features, y):
+            model = _classifier(self.seed).fit(features[train], y[train])
+            probabilities[test] = model.predict_proba(features[test])[:, 1]
+        return probabilities
+
+    def scores(self, features: sp.csr_matrix) -> np.ndarray:
+        """Probabilities, one column per topic in ``TOPIC_KEYS`` order."""
+        return np.column_stack([self.classifiers[t].predict_proba(features)[:, 1] for t in TOPIC_KEYS])
+
+    def decide(self, scores: np.ndarray) -> list[list[str]]:
+        thresholds = np.array([self.thresholds[t] for t in TOPIC_KEYS])
+        return [[t for t, hit in zip(TOPIC_KEYS, row, strict=True) if hit] for row in scores >= thresholds]
+
+
+def _best_threshold(y: np.ndarray, probabilities: np.ndarray) -> float:
+    best, best_f1 = 0.5, -1.0
+    for threshold in THRESHOLD_GRID:
+        f1 = f1_score(y, probabilities >= threshold, zero_division=0)
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(threshold), f1
+    return best

@@ -1,0 +1,175 @@
+"""The place finder: cities, districts, ambiguous district names, other provinces and false friends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp.places import DEFAULT_GAZETTEER, Place, PlaceFinder
+
+SD = "山东省"
+
+# (text, places found in order as (province, city, district))
+FIND_CASES = [
+    # Shandong cities and districts, with and without the levels above them
+    ("济南市历城区一在建工地塔吊倒塌，两名工人受伤送医", [(SD, "济南市", "历城区")]),
+    ("历城区某小区加装电梯申请迟迟没有回音", [(SD, "济南市", "历城区")]),
+    ("山东省济南市历下区住建局回应业主诉求", [(SD, "济南市", "历下区")]),
+    ("青岛西海岸新区一楼盘延期交房", [(SD, "青岛市", "青岛西海岸新区")]),
+    ("黄岛区一在建项目深基坑积水", [(SD, "青岛市", "黄岛区")]),
+    ("即墨区回迁房墙体开裂，居民盼维修", [(SD, "青岛市", "即墨区")]),
+    ("寿光市一老旧小区改造完工", [(SD, "潍坊市", "寿光市")]),
+    ("曲阜城区供暖管网改造开工", [(SD, "济宁市", "曲阜市")]),
+    ("沂南县农村危房改造验收", [(SD, "临沂市", "沂南县")]),
+    ("莱芜区一处违建被依法拆除", [(SD, "济南市", "莱芜区")]),
+    ("烟台市芝罘区与威海市环翠区联合开展燃气安全检查", [(SD, "烟台市", "芝罘区"), (SD, "威海市", "环翠区")]),
+    ("日照市东港区一小区暖气不热", [(SD, "日照市", "东港区")]),
+    ("菏泽曹县一工地发生高处坠落事故", [(SD, "菏泽市", "曹县")]),
+    # 市中区 exists in 济南 and 枣庄: resolved by a city nearby, skipped otherwise
+    ("济南市市中区一居民楼外墙脱落", [(SD, "济南市", "市中区")]),
+    ("枣庄市中区棚改安置房交付", [(SD, "枣庄市", "市中区")]),
+    ("枣庄市住建局通报：市中区一工地停工整改", [(SD, "枣庄市", None), (SD, "枣庄市", "市中区")]),
+    ("市中区一栋居民楼墙体开裂，住户连夜搬出", []),
+    (
+        "历下区、市中区、槐荫区联合开展占道经营整治",
+        [(SD, "济南市", "历下区"), (SD, "济南市", "市中区"), (SD, "济南市", "槐荫区")],
+    ),
+    ("四川乐山市市中区老旧小区改造", [("四川省", "乐山市", None)]),
+    # 高新区 alone is any city's; next to its city it is that city's zone
+    ("某市高新区一在建项目脚手架垮塌", []),
+    ("济南市高新区一写字楼电梯困人", [(SD, "济南市", "济南高新区")]),
+    # other provinces, municipalities and prefectures
+    ("江苏苏州一楼盘烂尾，业主集体维权", [("江苏省", "苏州市", None)]),
+    ("杭州二手房成交量环比下降", [("浙江省", "杭州市", None)]),
+    ("北京朝阳区一小区物业费上涨", [("北京市", "北京市", None)]),
+    ("吉林省吉林市棚户区改造提速", [("吉林省", "吉林市", None)]),
+    ("陕西安康一在建工地发生坍塌", [("陕西省", "安康市", None)]),
+    ("云南大理州一村民自建房倒塌", [("云南省", "大理白族自治州", None)]),
+    ("内蒙古呼和浩特公租房配租启动", [("内蒙古自治区", "呼和浩特市", None)]),
+    # no place, and false friends
+    ("物业费又涨了，业委会却一直不出面", []),
+    ("城东营业厅排起长队", []),
+    ("祝大家平泰安康，新春快乐", []),
+    ("身体安康，万事如意", []),
+    ("北京时间昨晚八点，发布会开始", []),
+    ("新楼挡住了日照，日照时间不足两小时", []),
+    ("区域经济南北差距仍然明显", []),
+    ("高密度住宅区的消防通道被堵", []),
+    ("各位来宾，欢迎参加交付仪式", []),
+    ("城西安置小区分房结果公示", []),
+    ("确保定期巡查燃气管道", []),
+    ("青岛市南区山东路一处路面塌陷", [(SD, "青岛市", "市南区")]),
+    ("东营业主到售楼处讨说法", [(SD, "东营市", None)]),
+]
+
+
+@pytest.fixture(scope="module")
+def finder() -> PlaceFinder:
+    return PlaceFinder()
+
+
+@pytest.mark.parametrize(("text", "expected"), FIND_CASES, ids=[f"case{i:02d}" for i in range(len(FIND_CASES))])
+def test_find(finder: PlaceFinder, text: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+    assert [(p.province, p.city, p.district) for p in finder.find(text)] == expected
+
+
+def test_nested_names_are_one_mention(finder: PlaceFinder) -> None:
+    assert finder.find("山东省济南市历城区") == [Place(SD, "济南市", "历城区", "山东省济南市历城区")]
+    assert finder.find("山东济南") == [Place(SD, "济南市", None, "山东济南")]
+    assert finder.find("历城区") == [Place(SD, "济南市", "历城区", "历城区")]
+
+
+def test_places_come_once_in_order_of_first_mention(finder: PlaceFinder) -> None:
+    text = "青岛一小区停水，济南也有类似投诉，青岛市水务部门称明日恢复供水。"
+    assert [(p.city, p.mention) for p in finder.find(text)] == [("青岛市", "青岛"), ("济南市", "济南")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("济南市历城区一在建工地塔吊倒塌", Place(SD, "济南市", "历城区", "济南市历城区")),
+        # the city most mentioned wins over a passing district of another city
+        ("济南连日降雨，济南多处积水，青岛市黄岛区也有积水，济南市民反映井盖缺失", Place(SD, "济南市", None, "济南")),
+        # a district counts for its city and province
+        ("山东一工地事故：历城区某项目停工，济南市住建局开展排查", Place(SD, "济南市", "历城区", "历城区")),
+        ("江苏南京、江苏苏州两地出台购房补贴", Place("江苏省", "南京市", None, "江苏南京")),
+        ("山东省住建厅部署全省城镇燃气安全排查", Place(SD, None, None, "山东省")),
+        ("市中区一栋居民楼墙体开裂", None),
+        ("业主到售楼处维权", None),
+    ],
+)
+def test_best(finder: PlaceFinder, text: str, expected: Place | None) -> None:
+    assert finder.best(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "province"),
+    [
+        ("济南", SD),
+        ("济南市", SD),
+        ("历城区", SD),
+        ("市中区", SD),  # in two cities, both in Shandong
+        ("寿光", SD),
+        ("苏州", "江苏省"),
+        ("北京", "北京市"),
+        ("吉林", "吉林省"),
+        ("吉林市", "吉林省"),
+        ("安康", "陕西省"),
+        ("延边", "吉林省"),
+        ("广西", "广西壮族自治区"),
+        ("高新区", None),  # every city has one
+        ("东京", None),
+        ("", None),
+    ],
+)
+def test_province_of(finder: PlaceFinder, name: str, province: str | None) -> None:
+    assert finder.province_of(name) == province
+
+
+def test_the_gazetteer_covers_china_and_every_shandong_county() -> None:
+    data = json.loads(DEFAULT_GAZETTEER.read_text(encoding="utf-8"))
+    assert len(data["provinces"]) == 34
+    assert len(data["cities"]) == 333  # 293 cities, 7 地区, 30 autonomous prefectures, 3 leagues
+    shandong_cities = [c["name"] for c in data["cities"] if c["province"] == SD]
+    assert len(shandong_cities) == 16
+    counties = [d for d in data["districts"] if d["kind"] != "zone"]
+    assert len(counties) == 136
+    per_city = {city: sum(1 for d in counties if d["city"] == city) for city in shandong_cities}
+    assert per_city == {
+        "济南市": 12,
+        "青岛市": 10,
+        "淄博市": 8,
+        "枣庄市": 6,
+        "东营市": 5,
+        "烟台市": 11,
+        "潍坊市": 12,
+        "济宁市": 11,
+        "泰安市": 6,
+        "威海市": 4,
+        "日照市": 4,
+        "临沂市": 12,
+        "德州市": 11,
+        "聊城市": 8,
+        "滨州市": 7,
+        "菏泽市": 9,
+    }
+
+
+def test_a_gazetteer_naming_an_unknown_city_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "gazetteer.json"
+    path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "provinces": [{"name": "山东省", "aliases": ["山东"]}],
+                "cities": [{"name": "济南市", "aliases": ["济南"], "province": "山东省"}],
+                "districts": [{"name": "黄岛区", "city": "青岛市", "kind": "district"}],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="青岛市"):
+        PlaceFinder(path)
