@@ -266,10 +266,9 @@ def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_train(args: argparse.Namespace, _runtime: Runtime) -> int:
-    from nlp.segment import Segmenter
-
     from nlp import model
     from nlp.corpus import CORPUS_DIR
+    from nlp.segment import Segmenter
 
     trained = model.train(Segmenter(), datetime.now(UTC).date(), args.corpus or CORPUS_DIR)
     out = args.out or model.MODEL_DIR
