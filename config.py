@@ -8,6 +8,8 @@ secrets are named in the file (``password_env = "YUQING_SMTP_PASSWORD"``) and re
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 import re
@@ -247,6 +249,28 @@ class JurisdictionConfig(Section):
     province: str = "山东省"
 
 
+class CrawlConfig(Section):
+    """How politely and how hard the crawlers fetch (scrapy settings are derived from this)."""
+
+    user_agent: str = Field(default="Mozilla/5.0 (compatible; ZhujianYuqing/0.1; +yuqing@localhost)", min_length=1)
+    download_timeout: Duration = timedelta(seconds=30)
+    max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_backoff: Duration = timedelta(seconds=2)
+    concurrency_per_domain: int = Field(default=2, ge=1, le=64)
+    autothrottle: bool = True
+    near_duplicate_window: Duration = timedelta(days=7)
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSecrets:
+    """What a source's ``*_env`` keys name, read from the environment: never written in config.toml."""
+
+    cookie: str | None = None
+    proxy: str | None = None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
 class Config(Section):
     """The whole of config.toml, validated, with secrets resolved from the environment."""
 
@@ -259,9 +283,11 @@ class Config(Section):
     schedule: ScheduleConfig = ScheduleConfig()
     smtp: SmtpConfig = SmtpConfig()
     jurisdiction: JurisdictionConfig = JurisdictionConfig()
+    crawl: CrawlConfig = CrawlConfig()
 
     _path: Path = PrivateAttr(default=DEFAULT_PATH)
     _smtp_password: str | None = PrivateAttr(default=None)
+    _source_secrets: dict[str, SourceSecrets] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:
@@ -282,6 +308,10 @@ class Config(Section):
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    def source_secrets(self, name: str) -> SourceSecrets:
+        """Cookie, proxy and extra headers of source ``name``, resolved from the environment."""
+        return self._source_secrets.get(name, SourceSecrets())
 
 
 def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] | None = None) -> Config:
@@ -336,7 +366,40 @@ def _apply_environment(config: Config, path: Path, environ: Mapping[str, str]) -
             )
             raise ConfigError(message, path=str(path))
         resolved._smtp_password = secret
+    resolved._source_secrets = {s.name: _source_secrets(s, path, environ) for s in config.sources}
     return resolved
+
+
+def _source_secrets(source: SourceConfig, path: Path, environ: Mapping[str, str]) -> SourceSecrets:
+    """A source's cookie, proxy and secret headers. ``proxy`` is a URL, or the name of a variable holding one."""
+    proxy = source.proxy
+    if proxy and _ENV_NAME.match(proxy):
+        proxy = environ.get(proxy) or None
+    headers: dict[str, str] = {}
+    if source.headers_env and environ.get(source.headers_env):
+        headers = _parse_headers(environ[source.headers_env], source, path)
+    cookie = environ.get(source.cookie_env) or None if source.cookie_env else None
+    return SourceSecrets(cookie=cookie, proxy=proxy, headers=headers)
+
+
+def _parse_headers(raw: str, source: SourceConfig, path: Path) -> dict[str, str]:
+    """``{"Name": "value"}`` (JSON) or ``Name: value`` lines."""
+    raw = raw.strip()
+    if raw.startswith("{"):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
+            return {str(k): v for k, v in data.items()}
+    elif all(":" in line for line in raw.splitlines() if line.strip()):
+        pairs = (line.split(":", 1) for line in raw.splitlines() if line.strip())
+        return {name.strip(): value.strip() for name, value in pairs}
+    message = (
+        f'{path}: [[sources]]（name = "{source.name}"）.headers_env: 环境变量 {source.headers_env} 的内容无法识别。'
+        '提示：写成 JSON 对象 {"Name": "值"}，或每行一个 "Name: 值"。'
+    )
+    raise ConfigError(message, path=str(path))
 
 
 def _anchor_sqlite(url: str, base: Path) -> str:

@@ -106,10 +106,43 @@ class Document(Base):
     likes: Mapped[int | None]
     views: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    simhash_band0: Mapped[int | None] = mapped_column(Integer, index=True)
+    simhash_band1: Mapped[int | None] = mapped_column(Integer, index=True)
+    simhash_band2: Mapped[int | None] = mapped_column(Integer, index=True)
+    simhash_band3: Mapped[int | None] = mapped_column(Integer, index=True)
 
     source: Mapped[Source] = relationship()
     analysis: Mapped[DocumentAnalysis | None] = relationship(back_populates="document")
     topics: Mapped[list[DocumentTopic]] = relationship(back_populates="document")
+
+
+class Reply(Base):
+    """A message-board letter's handling: its status (已回复 / 未回复) and the official reply once published."""
+
+    __tablename__ = "replies"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class CrawlState(Base):
+    """What a crawler remembers about one address of a source: HTTP validators, or a Weibo keyword's watermark."""
+
+    __tablename__ = "crawl_state"
+    __table_args__ = (UniqueConstraint("source_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    key: Mapped[str] = mapped_column(String(2000))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    watermark: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
 
 class DocumentAnalysis(Base):

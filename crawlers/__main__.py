@@ -1,0 +1,191 @@
+"""``python -m crawlers``: crawl the chosen enabled sources once, in one scrapy process, and report.
+
+Step 1–3 of a post's path. ``yuqing crawl`` (and the scheduler) start this module as a child process, because
+Twisted's reactor cannot be restarted. Every source gets its own scrapy ``Crawler`` (its own settings: robots,
+headers, proxy); all run in one ``CrawlerProcess``. Afterwards the outcome of each source is written on its
+``sources`` row (health) and printed to stdout as one JSON line::
+
+    {"source": …, "fetched": n, "new": n, "duplicate": n, "near_duplicate": n, "updated": n,
+     "dropped": {reason: n}, "failed": n, "failures": {reason: n}, "error": "…" | null}
+
+Exit status: 0 when at least one source succeeded, 1 when every source failed, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.reactor import install_reactor
+
+import config as config_module
+from config import Config, SourceConfig
+from crawlers import settings as crawl_settings
+from crawlers.spiders import SPIDERS
+from errors import InputError, MonitorError
+from storage.crawl import record_attempt, source_id
+from storage.db import ensure_ready, make_engine, session_factory, transaction
+from storage.documents import ensure_source
+from storage.instants import parse_instant
+
+logger = logging.getLogger("crawlers")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = config_module.load(args.config)
+        now = parse_instant(args.now) if args.now else datetime.now(UTC)
+        sources = choose(config, args.source)
+    except (MonitorError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, MonitorError) else 2
+    engine = make_engine(config.database.url)
+    try:
+        ensure_ready(engine)
+    except MonitorError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        engine.dispose()
+    summaries = crawl(config, sources, now, args.log_level)
+    for summary in summaries:
+        print(json.dumps(summary, ensure_ascii=False), flush=True)
+    return 1 if summaries and all(s["error"] for s in summaries) else 0
+
+
+def choose(config: Config, names: list[str] | None) -> list[SourceConfig]:
+    """The enabled sources called ``names`` (all enabled sources when none are named)."""
+    if not names:
+        return [source for source in config.sources if source.enabled]
+    chosen = []
+    for name in names:
+        source = config.source(name)
+        if source is None:
+            known = "、".join(s.name for s in config.sources) or "（无）"
+            raise InputError(f"配置中没有名为“{name}”的来源。可选：{known}")
+        if not source.enabled:
+            raise InputError(f"来源“{name}”已停用（enabled = false）。提示：在 config.toml 中启用后再采集。")
+        chosen.append(source)
+    return chosen
+
+
+def crawl(config: Config, sources: list[SourceConfig], now: datetime, log_level: str = "INFO") -> list[dict[str, Any]]:
+    """Run one CrawlerProcess over ``sources``; record each source's health; return the summaries."""
+    install_reactor(crawl_settings.TWISTED_REACTOR)
+    process = CrawlerProcess(Settings({"LOG_LEVEL": log_level, **_process_settings()}), install_root_handler=True)
+    crawlers: list[tuple[SourceConfig, Crawler]] = []
+    item_errors: dict[str, int] = {}
+    spider_errors: dict[str, int] = {}
+    for source in sources:
+        settings = Settings(crawl_settings.for_source(config, source, now.isoformat()))
+        settings.set("LOG_LEVEL", log_level)
+        crawler = Crawler(SPIDERS[source.type], settings)
+        crawler.signals.connect(_counter(item_errors, source.name), signal=signals.item_error)
+        crawler.signals.connect(_counter(spider_errors, source.name), signal=signals.spider_error)
+        process.crawl(crawler)
+        crawlers.append((source, crawler))
+    process.start()
+    summaries = [
+        summarize(source, crawler, item_errors.get(source.name, 0), spider_errors.get(source.name, 0))
+        for source, crawler in crawlers
+    ]
+    _record_health(config, summaries, now)
+    for summary in summaries:
+        logger.info(
+            "crawl source=%s fetched=%d new=%d duplicate=%d near_duplicate=%d dropped=%d failed=%d error=%s",
+            summary["source"],
+            summary["fetched"],
+            summary["new"],
+            summary["duplicate"],
+            summary["near_duplicate"],
+            sum(summary["dropped"].values()),
+            summary["failed"],
+            summary["error"],
+        )
+    return summaries
+
+
+def summarize(source: SourceConfig, crawler: Crawler, item_errors: int, spider_errors: int = 0) -> dict[str, Any]:
+    """One source's counts, from its crawler's stats."""
+    stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
+    dropped = {key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("yuqing/dropped/")}
+    failures = {key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("yuqing/failures/")}
+    spider = crawler.spider
+    error = getattr(spider, "error", None)
+    if spider is None:
+        error = "采集器没有启动（见日志）。"
+    elif error is None and stats.get("finish_reason") not in (None, "finished"):
+        error = f"采集异常结束（{stats.get('finish_reason')}）。提示：查看日志。"
+    if error is None and spider_errors:
+        error = (
+            f"采集器在解析页面时出错 {spider_errors} 次（页面结构可能已改变）。"
+            "提示：查看日志中的 Spider error，调整 selectors。"
+        )
+    if item_errors:
+        failures["item_error"] = item_errors
+    if spider_errors:
+        failures["spider_error"] = spider_errors
+    return {
+        "source": source.name,
+        "type": source.type,
+        "fetched": int(stats.get("yuqing/fetched", 0)),
+        "new": int(stats.get("yuqing/new", 0)),
+        "duplicate": int(dropped.pop("duplicate", 0)),
+        "near_duplicate": int(stats.get("yuqing/near_duplicate", 0)),
+        "updated": int(stats.get("yuqing/updated", 0)),
+        "not_modified": int(stats.get("yuqing/not_modified", 0)),
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "dropped": dict(sorted(dropped.items())),
+        "failed": int(stats.get("yuqing/failed", 0)) + item_errors + spider_errors,
+        "failures": dict(sorted(failures.items())),
+        "error": error,
+    }
+
+
+def _record_health(config: Config, summaries: list[dict[str, Any]], now: datetime) -> None:
+    engine = make_engine(config.database.url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            for summary in summaries:
+                source = config.source(summary["source"])
+                assert source is not None
+                known = {"type": source.type, "tier": source.tier, "url": source.url}
+                row = source_id(session, source.name) or ensure_source(session, source.name, now, **known)
+                record_attempt(session, row, now, summary["error"])
+    finally:
+        engine.dispose()
+
+
+def _counter(counts: dict[str, int], name: str) -> Any:
+    def count(**_: Any) -> None:
+        counts[name] = counts.get(name, 0) + 1
+
+    return count
+
+
+def _process_settings() -> dict[str, Any]:
+    return {"TELNETCONSOLE_ENABLED": False, "TWISTED_REACTOR": crawl_settings.TWISTED_REACTOR}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m crawlers", description="采集所选来源一次，每个来源输出一行 JSON 汇总。"
+    )
+    parser.add_argument("--config", default=str(config_module.DEFAULT_PATH), metavar="PATH", help="配置文件路径")
+    parser.add_argument("--source", action="append", metavar="NAME", help="只采集这个来源（可重复）")
+    parser.add_argument("--now", metavar="ISO", help="把这个时刻当作现在（相对时间、未来时间检查）")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Near-duplicates: 64-bit SimHash fingerprints of post text, so reposts and syndicated copies link to the original.
+
+Step 3 of a post's path (the dedup pipeline stage): the stage computes ``simhash(text)``, looks up stored posts
+sharing one of its four 16-bit ``bands`` (by the pigeonhole principle, any fingerprint within Hamming distance 3
+shares at least one band), and links the post to the earliest one for which ``is_near_duplicate`` holds. Features
+are character 3-shingles of the normalised text with punctuation and white space removed, so a repost's changed
+punctuation, full-width digits or spacing do not count. Fingerprints are signed 64-bit integers, ready for a
+BIGINT column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+
+from crawlers.clean import normalize_text
+
+logger = logging.getLogger(__name__)
+
+BITS = 64
+BAND_BITS = 16
+SHINGLE = 3
+_MASK = (1 << BITS) - 1
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def simhash(text: str) -> int:
+    """SimHash over character 3-shingles, weighted by count; a signed value in [-2**63, 2**63). Empty text: 0."""
+    shingles = _shingles(text)
+    if not shingles:
+        return 0
+    weights = [0] * BITS
+    for shingle, count in shingles.items():
+        feature = _hash(shingle)
+        for bit in range(BITS):
+            weights[bit] += count if feature >> bit & 1 else -count
+    fingerprint = sum(1 << bit for bit, weight in enumerate(weights) if weight > 0)
+    return _signed(fingerprint)
+
+
+def hamming(a: int, b: int) -> int:
+    """Bits that differ between two fingerprints (signed or unsigned forms give the same answer)."""
+    return ((a ^ b) & _MASK).bit_count()
+
+
+def bands(h: int) -> tuple[int, int, int, int]:
+    """The four 16-bit bands of a fingerprint, low band first, each in [0, 65535], for indexed lookup."""
+    unsigned = h & _MASK
+    mask = (1 << BAND_BITS) - 1
+    return (unsigned & mask, unsigned >> 16 & mask, unsigned >> 32 & mask, unsigned >> 48 & mask)
+
+
+def is_near_duplicate(a: int, b: int, max_distance: int = 3) -> bool:
+    """True when two fingerprints differ in at most ``max_distance`` bits."""
+    return hamming(a, b) <= max_distance
+
+
+def _shingles(text: str) -> Counter[str]:
+    compact = _NOT_TEXT.sub("", normalize_text(text).lower())
+    if len(compact) < SHINGLE:
+        return Counter([compact]) if compact else Counter()
+    return Counter(compact[i : i + SHINGLE] for i in range(len(compact) - SHINGLE + 1))
+
+
+def _hash(shingle: str) -> int:
+    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _signed(value: int) -> int:
+    return value - (1 << BITS) if value >= 1 << (BITS - 1) else value
