@@ -97,6 +97,7 @@ _SENTENCE_MARK = re.compile("[。！？；，：、!?;,:]")
 _INFO_LABEL = re.compile(
     r"(?:信息来源|文章来源|稿件来源|来源|发布时间|发布日期|发表时间|更新时间|时间|日期|作者|责任编辑|编辑|记者|浏览次数|点击数|阅读)\s*:"
 )
+_PUBLISHED_LABEL = re.compile(r"(?:发布时间|发布日期|发表时间|发布于)\s*[:：]?")
 _SOURCE_LABEL = re.compile(r"(?:来源|作者|记者|发布时间|发布日期|发表时间)\s*:")
 _AUTHOR_FIELD = re.compile(r"作者\s*:\s*([^\s|/,，;；:]+)")
 _REPORTER = re.compile(r"记者\s*:?\s*([\u4e00-\u9fff·]{2,4}?)(?=[\s、,，。)）]|$|报道|摄|通讯员)")
@@ -297,7 +298,13 @@ def _published_at(
     match = _JSON_LD_DATE.search(html)
     if match and (parsed := parse_time(match.group(1), now)) is not None:
         return parsed
-    return next((found for line in info_lines if (found := find_time(line, now)) is not None), None)
+    # A 发布时间 line beats the other dated lines of an official page (成文日期 is when it was written).
+    ranked = sorted(info_lines, key=lambda line: _PUBLISHED_LABEL.search(line) is None)
+    for line in ranked:
+        match = _PUBLISHED_LABEL.search(line)
+        if (found := find_time(line[match.start() :] if match else line, now)) is not None:
+            return found
+    return None
 
 
 def _author(tree: lxml.html.HtmlElement, info_lines: list[str], text: str) -> str | None:

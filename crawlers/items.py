@@ -35,6 +35,8 @@ class PostItem:
     reply: Reply | None = None
     #: what the time looked like on the page, for the log line when it cannot be read
     time_text: str | None = None
+    #: the post this one reposts (a Weibo ``retweeted_status``): it is linked to that original directly
+    original_url: str | None = None
     #: set by the near-duplicate stage
     fingerprint: int | None = None
     duplicate_of: int | None = None

@@ -4,8 +4,10 @@ Step 3 of a post's path (the dedup pipeline stage): the stage computes ``simhash
 sharing one of its four 16-bit ``bands`` (by the pigeonhole principle, any fingerprint within Hamming distance 3
 shares at least one band), and links the post to the earliest one for which ``is_near_duplicate`` holds. Features
 are character 3-shingles of the normalised text with punctuation and white space removed, so a repost's changed
-punctuation, full-width digits or spacing do not count. Fingerprints are signed 64-bit integers, ready for a
-BIGINT column.
+punctuation, full-width digits or spacing do not count. The wrappers a syndicated copy adds (``转载：``,
+``原标题：…``, ``（来源：… 责任编辑：…）``) are cut off first (:func:`core_text`): ~50 added characters already
+cost a 1,000-character text five bits, beyond the distance the bands guarantee to find.
+Fingerprints are signed 64-bit integers, ready for a BIGINT column.
 """
 
 from __future__ import annotations
@@ -26,9 +28,28 @@ _MASK = (1 << BITS) - 1
 _NOT_TEXT = re.compile(r"[\W_]+")
 
 
+# Lines or leading clauses that only say where a copy came from.
+_HEADERS = re.compile(
+    r"^\s*(?:【转(?:载|发)】|转(?:载|发|自)[^\n：:]{0,30}[：:]|原标题[：:][^\n]*\n|来源[：:][^\n]{0,40}\n|本文转自[^\n：:]{0,30}[：:])"
+)
+_FOOTERS = re.compile(r"[（(]?\s*(?:来源|稿源|责任编辑|责编|编辑|原标题|作者|记者)[：:][^\n（）()]{0,60}[）)]?\s*$")
+
+
+def core_text(text: str) -> str:
+    """The text without the headers and footers that syndicated copies add around it."""
+    core = text
+    for _ in range(3):
+        stripped = _FOOTERS.sub("", _HEADERS.sub("", core)).strip()
+        if stripped == core or not stripped:
+            break
+        core = stripped
+    return core
+
+
 def simhash(text: str) -> int:
-    """SimHash over character 3-shingles, weighted by count; a signed value in [-2**63, 2**63). Empty text: 0."""
-    shingles = _shingles(text)
+    """SimHash over character 3-shingles of :func:`core_text`, weighted by count; a signed value in
+    [-2**63, 2**63). Empty text: 0."""
+    shingles = _shingles(core_text(text))
     if not shingles:
         return 0
     weights = [0] * BITS

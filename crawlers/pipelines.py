@@ -18,7 +18,7 @@ from crawlers.clean import normalize_text
 from crawlers.context import CrawlContext
 from crawlers.dates import is_future
 from crawlers.items import PostItem
-from storage.crawl import hash_known, known_urls, near_duplicate_of, save_reply, store_post
+from storage.crawl import document_by_url, hash_known, known_urls, near_duplicate_of, save_reply, store_post
 from storage.db import transaction
 from storage.documents import DocumentRecord, Metrics, content_hash
 
@@ -121,14 +121,19 @@ class ExactDuplicatePipeline(_Stage):
 
 
 class NearDuplicatePipeline(_Stage):
-    """Find the original of a near copy (SimHash bands, recent window); the post is stored, linked to it."""
+    """Find the original of a repost (by its URL) or of a near copy (SimHash bands, recent window); the post is
+    stored, linked to it."""
 
     def process_item(self, item: PostItem, spider: Spider | None = None) -> PostItem:
         assert item.published_at is not None
         item.fingerprint = neardup.simhash(item.text)
         since = item.published_at - self.context.config.crawl.near_duplicate_window
         with self.context.sessions() as session:
-            item.duplicate_of = near_duplicate_of(session, item.fingerprint, neardup.bands(item.fingerprint), since)
+            if item.original_url:
+                item.duplicate_of = document_by_url(session, item.original_url)
+            if item.duplicate_of is None:
+                bands = neardup.bands(item.fingerprint)
+                item.duplicate_of = near_duplicate_of(session, item.fingerprint, bands, since)
         return item
 
 

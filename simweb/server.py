@@ -12,6 +12,7 @@ import logging
 import socket
 import socketserver
 import struct
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -164,6 +165,7 @@ class SimWeb:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: many concurrent crawlers connect at once, as to a real server
 
     def __init__(self, address: tuple[str, int], app: SimWeb) -> None:
         self.app = app
@@ -175,6 +177,13 @@ class _Server(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name = str(host)
         self.server_port = int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a crawler refusing a huge page, a timeout) is normal here."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("client %s hung up", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -64,6 +64,16 @@ def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
     return {by_canonical[canonical] for canonical in found}
 
 
+def document_by_url(session: Session, url: str) -> int | None:
+    """The id of the original stored under ``url`` (or the original it links to), if any."""
+    row = session.execute(
+        select(Document.id, Document.duplicate_of_id).where(Document.canonical_url == canonicalize_url(url))
+    ).first()
+    if row is None:
+        return None
+    return int(row.duplicate_of_id or row.id)
+
+
 def reply_status(session: Session, url: str) -> str | None:
     """The stored board status (已回复 / 未回复) of the letter at ``url``, or None when unknown."""
     statement = select(Reply.status).join(Document, Document.id == Reply.document_id)

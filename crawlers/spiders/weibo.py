@@ -84,15 +84,22 @@ class WeiboSpider(SourceSpider):
         with self.context.sessions() as session:
             mark = watermark(session, self.context.source_id, key)
         posts = [self.post_of(mblog, response) for mblog in mblogs]
-        known = self.known([post.url for post in posts])
+        originals = [self.original_of(mblog, response) for mblog in mblogs]
+        known = self.known([post.url for post in posts] + [o.url for o in originals if o is not None])
         reached_mark = False
-        for post in posts:
+        for post, original in zip(posts, originals, strict=True):
             if post.published_at is not None:
                 earliest, latest = time_bounds(post.time_text or "", post.published_at)
                 self.raise_watermark(key, earliest)
                 if mark is not None and latest <= mark:
                     reached_mark = True
+            # The original goes first, so the repost finds it stored; an original's age says nothing about
+            # the watermark (reposts of old posts are new spread), so it does not stop the paging.
+            if original is not None and original.url not in known:
+                known.add(original.url)
+                yield original
             if post.url not in known:
+                known.add(post.url)
                 yield post
         if not reached_mark and page < self.context.source.pages:
             yield self.search_request(keyword, page + 1)
@@ -134,16 +141,32 @@ class WeiboSpider(SourceSpider):
             )
         return payload
 
-    def post_of(self, mblog: dict[str, Any], response: Response) -> PostItem:
+    def original_of(self, mblog: dict[str, Any], response: Response) -> PostItem | None:
+        """The reposted original (``retweeted_status``) as a post of its own, when it can be identified."""
+        original = mblog.get("retweeted_status")
+        if not isinstance(original, dict) or not (original.get("mid") or original.get("id")):
+            return None
+        return self.post_of(original, response)
+
+    def _url_of(self, mblog: dict[str, Any], response: Response) -> str | None:
         mid = str(mblog.get("mid") or mblog.get("id") or "")
+        if mblog.get("_scheme"):
+            return str(mblog["_scheme"])
+        if not mid:
+            return None
         base = "{0.scheme}://{0.netloc}".format(urlsplit(response.url))
-        url = str(mblog.get("_scheme") or f"{base}/weibo/status/{mid}")
+        return f"{base}/weibo/status/{mid}"
+
+    def post_of(self, mblog: dict[str, Any], response: Response) -> PostItem:
+        url = self._url_of(mblog, response) or response.url
         created = mblog.get("created_at")
         user = mblog.get("user") if isinstance(mblog.get("user"), dict) else {}
-        if "retweeted_status" in mblog:
+        original = mblog.get("retweeted_status")
+        if original is not None:
             self.stats.inc_value("yuqing/retweets")
         return self.post(
             url,
+            original_url=self._url_of(original, response) if isinstance(original, dict) else None,
             title="",
             text=html_to_text(str(mblog.get("text") or "")),
             published_at=parse_time(created, self.now) if isinstance(created, str) else None,

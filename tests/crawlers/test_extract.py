@@ -164,3 +164,20 @@ def test_selector_matching_nothing_falls_back_to_generic(caplog: pytest.LogCaptu
 
 def test_selected_content_without_body_text_gives_none() -> None:
     assert extract_article(load("no_body.html"), URL, NOW, {"content": "ul.list"}) is None
+
+
+def test_release_time_beats_the_date_it_was_written() -> None:
+    """A government page's index table states 成文日期 before the 发布时间 line; the release time is what counts."""
+    html = (
+        "<html><head><title>关于进一步加强建筑起重机械安全管理的通知_山东省住房和城乡建设厅</title></head><body>"
+        "<table><tr><td>成文日期：</td><td>2026-11-20</td><td>主题分类：</td><td>城乡建设</td></tr></table>"
+        "<h1>关于进一步加强建筑起重机械安全管理的通知</h1>"
+        "<div class='info'>发布时间：2026-11-25 16:40 信息来源：省住房城乡建设厅</div>"
+        "<div id='zoom'><p>各市住房城乡建设局：近期，我省发生一起建筑起重机械倒塌事故，造成重大人员伤亡。"
+        "为深刻汲取事故教训，现就进一步加强建筑起重机械安全管理有关事项通知如下。</p>"
+        "<p>一、全面开展起重机械安全隐患排查，对安装、顶升、附着和拆卸作业实行旁站监督。</p></div>"
+        "</body></html>"
+    )
+    article = extract_article(html, "https://zjt.example.cn/official/art/2026/11/25/1.html", NOW)
+    assert article is not None
+    assert article.published_at == bj(2026, 11, 25, 16, 40)
