@@ -14,17 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The main job on the embedded defaults, in a fresh database under .demo/.
+# The pipeline on the simulated web (simweb/demo.py): serve it on 127.0.0.1, crawl one source of each type
+# into a fresh database under .demo/, list source health, tag, export. No internet needed.
 demo: venv
-	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	YUQING_DATABASE_URL=sqlite:///$(DEMO)/yuqing.db $(BIN)/yuqing init-db
-	YUQING_DATABASE_URL=sqlite:///$(DEMO)/yuqing.db $(BIN)/yuqing ingest samples/documents.jsonl
-	YUQING_DATABASE_URL=sqlite:///$(DEMO)/yuqing.db $(BIN)/yuqing tag
-	YUQING_DATABASE_URL=sqlite:///$(DEMO)/yuqing.db $(BIN)/yuqing export documents
-	echo '{"title": "临沂一在建工地塔吊倒塌", "text": "27日凌晨3时许，临沂市兰山区一在建工地塔吊倒塌，造成3人死亡、2人受伤。", "published_at": "2026-11-27T08:00:00+08:00"}' \
-	  | $(BIN)/yuqing classify
-	YUQING_DATABASE_URL=sqlite:///$(DEMO)/yuqing.db $(BIN)/yuqing export documents --json > $(DEMO)/documents.jsonl
-	@echo "演示完成：数据库 $(DEMO)/yuqing.db，导出文件 $(DEMO)/documents.jsonl"
+	$(BIN)/python -m simweb.demo --dir $(DEMO)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -8,6 +8,9 @@ headers, proxy); all run in one ``CrawlerProcess``. Afterwards the outcome of ea
     {"source": …, "fetched": n, "new": n, "duplicate": n, "near_duplicate": n, "updated": n,
      "dropped": {reason: n}, "failed": n, "failures": {reason: n}, "error": "…" | null}
 
+With a shared queue (``[crawl] queue = "redis"``, ``crawlers.shared``) Redis is asked first: when it does not
+answer, every chosen source fails with a message saying so, and no crawler starts.
+
 Exit status: 0 when at least one source succeeded, 1 when every source failed, 2 on bad input.
 """
 
@@ -21,14 +24,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.log import failure_to_exc_info
 from scrapy.utils.reactor import install_reactor
+from twisted.python.failure import Failure
 
 import config as config_module
 from config import Config, SourceConfig
 from crawlers import settings as crawl_settings
+from crawlers import shared
 from crawlers.spiders import SPIDERS
 from errors import InputError, MonitorError
 from storage.crawl import record_attempt, source_id
@@ -80,24 +87,10 @@ def choose(config: Config, names: list[str] | None) -> list[SourceConfig]:
 
 def crawl(config: Config, sources: list[SourceConfig], now: datetime, log_level: str = "INFO") -> list[dict[str, Any]]:
     """Run one CrawlerProcess over ``sources``; record each source's health; return the summaries."""
-    install_reactor(crawl_settings.TWISTED_REACTOR)
-    process = CrawlerProcess(Settings({"LOG_LEVEL": log_level, **_process_settings()}), install_root_handler=True)
-    crawlers: list[tuple[SourceConfig, Crawler]] = []
-    item_errors: dict[str, int] = {}
-    spider_errors: dict[str, int] = {}
-    for source in sources:
-        settings = Settings(crawl_settings.for_source(config, source, now.isoformat()))
-        settings.set("LOG_LEVEL", log_level)
-        crawler = Crawler(SPIDERS[source.type], settings)
-        crawler.signals.connect(_counter(item_errors, source.name), signal=signals.item_error)
-        crawler.signals.connect(_counter(spider_errors, source.name), signal=signals.spider_error)
-        process.crawl(crawler)
-        crawlers.append((source, crawler))
-    process.start()
-    summaries = [
-        summarize(source, crawler, item_errors.get(source.name, 0), spider_errors.get(source.name, 0))
-        for source, crawler in crawlers
-    ]
+    problem = shared.unreachable(config.redis_url) if config.redis_url and sources else None
+    summaries = (
+        [not_started(source, problem) for source in sources] if problem else _run(config, sources, now, log_level)
+    )
     _record_health(config, summaries, now)
     for summary in summaries:
         logger.info(
@@ -112,6 +105,27 @@ def crawl(config: Config, sources: list[SourceConfig], now: datetime, log_level:
             summary["error"],
         )
     return summaries
+
+
+def _run(config: Config, sources: list[SourceConfig], now: datetime, log_level: str) -> list[dict[str, Any]]:
+    install_reactor(crawl_settings.TWISTED_REACTOR)
+    process = CrawlerProcess(Settings({"LOG_LEVEL": log_level, **_process_settings()}), install_root_handler=True)
+    crawlers: list[tuple[SourceConfig, Crawler]] = []
+    item_errors: dict[str, int] = {}
+    spider_errors: dict[str, int] = {}
+    for source in sources:
+        settings = Settings(crawl_settings.for_source(config, source, now.isoformat()))
+        settings.set("LOG_LEVEL", log_level)
+        crawler = Crawler(SPIDERS[source.type], settings)
+        crawler.signals.connect(_counter(item_errors, source.name), signal=signals.item_error)
+        crawler.signals.connect(_counter(spider_errors, source.name), signal=signals.spider_error)
+        process.crawl(crawler).addErrback(_start_failed, crawler, source)
+        crawlers.append((source, crawler))
+    process.start()
+    return [
+        summarize(source, crawler, item_errors.get(source.name, 0), spider_errors.get(source.name, 0))
+        for source, crawler in crawlers
+    ]
 
 
 def summarize(source: SourceConfig, crawler: Crawler, item_errors: int, spider_errors: int = 0) -> dict[str, Any]:
@@ -149,6 +163,32 @@ def summarize(source: SourceConfig, crawler: Crawler, item_errors: int, spider_e
         "failures": dict(sorted(failures.items())),
         "error": error,
     }
+
+
+def not_started(source: SourceConfig, error: str) -> dict[str, Any]:
+    """The summary of a source that could not be crawled at all."""
+    counts = dict.fromkeys(("fetched", "new", "duplicate", "near_duplicate", "updated", "not_modified", "requests"), 0)
+    return {
+        "source": source.name,
+        "type": source.type,
+        **counts,
+        "dropped": {},
+        "failed": 0,
+        "failures": {},
+        "error": error,
+    }
+
+
+def _start_failed(failure: Failure, crawler: Crawler, source: SourceConfig) -> None:
+    """A crawler that could not open (its scheduler's Redis went away, say): fail its source, not the process."""
+    logger.error("crawler did not start source=%s", source.name, exc_info=failure_to_exc_info(failure))
+    chain: list[BaseException] = [failure.value]  # scrapy's clean-up after a failed start raises its own error
+    while (earlier := chain[-1].__cause__ or chain[-1].__context__) is not None:
+        chain.append(earlier)
+    cause = next((error for error in chain if isinstance(error, redis.RedisError)), chain[-1])
+    fail = getattr(crawler.spider, "fail", None)
+    if fail is not None:
+        fail(f"采集器启动失败（{type(cause).__name__}: {cause}）。提示：查看日志。")
 
 
 def _record_health(config: Config, summaries: list[dict[str, Any]], now: datetime) -> None:

@@ -83,13 +83,13 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
 def looks_like_mojibake(text: str) -> bool:
     """Heuristic: replacement characters, UTF-8 read as Latin-1 (``Ã¥``, ``ä¸­``), or kana/Greek/box drawing
     scattered through Chinese text (Big5 read as GBK)."""
-    visible = sum(1 for ch in text if not ch.isspace())
-    if visible == 0:
-        return False
     suspicious = text.count("\ufffd") + 2 * len(_LATIN_MOJIBAKE.findall(text))
     if _CJK.search(text):
         suspicious += len(_ODD_SCRIPT.findall(text))
-    return suspicious >= 2 and suspicious > 0.03 * visible
+    if suspicious < 2:
+        return False
+    visible = len("".join(text.split()))  # str.split() splits on exactly the characters str.isspace() accepts
+    return suspicious > 0.03 * visible
 
 
 def _candidates(body: bytes, header_charset: str | None) -> Iterator[str]:

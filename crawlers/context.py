@@ -1,8 +1,8 @@
 """What every component of one source's crawl shares: the config, the source, ``now`` and the database.
 
 Built once per scrapy ``Crawler`` from its settings (``MONITOR_CONFIG``, ``CRAWL_SOURCE``, ``CRAWL_NOW``) the
-first time a component's ``from_crawler`` asks for it, and kept on that crawler; its engine is disposed when
-the spider closes.
+first time a component's ``from_crawler`` asks for it, and kept on that crawler; its engine (and Redis client)
+are closed when the spider closes.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import config as config_module
 from config import Config, SourceConfig, SourceSecrets
+from crawlers.shared import SharedRound
 from storage.db import make_engine, session_factory, transaction
 from storage.documents import ensure_source
 from storage.instants import parse_instant
@@ -39,6 +40,7 @@ class CrawlContext:
     engine: Engine
     sessions: sessionmaker[Session]
     source_id: int
+    shared: SharedRound | None = None  # with [crawl] queue = "redis": what the source's other crawlers see
 
     @property
     def kind(self) -> str:
@@ -68,7 +70,10 @@ class CrawlContext:
             known = {"type": source.type, "tier": source.tier, "url": source.url}
             source_id = ensure_source(session, source.name, now, **known)
         secrets = config.source_secrets(source.name)
-        return cls(config, source, secrets, now, engine, sessions, source_id)
+        shared = SharedRound.from_settings(settings) if config.crawl.queue == "redis" else None
+        return cls(config, source, secrets, now, engine, sessions, source_id, shared)
 
     def _dispose(self) -> None:
         self.engine.dispose()
+        if self.shared is not None:
+            self.shared.close()

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.documents import DocumentRecord, store
@@ -21,6 +23,23 @@ from storage.urls import canonicalize_url
 logger = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_CANDIDATES = 200
+
+# The per-post lookups of the dedup stages, built once: building a statement costs more than running it.
+_KNOWN_URLS = select(Document.canonical_url).where(Document.canonical_url.in_(bindparam("urls", expanding=True)))
+_HASH_KNOWN = (
+    select(Document.id)
+    .where(Document.source_id == bindparam("source"), Document.content_hash == bindparam("digest"))
+    .limit(1)
+)
+_BANDS = (Document.simhash_band0, Document.simhash_band1, Document.simhash_band2, Document.simhash_band3)
+_NEAR_DUPLICATE_CANDIDATES = (
+    select(Document.id, Document.simhash)
+    .where(or_(*(column == bindparam(f"band{index}") for index, column in enumerate(_BANDS))))
+    .where(Document.published_at >= bindparam("since"))
+    .where(Document.duplicate_of_id.is_(None), Document.simhash.is_not(None))
+    .order_by(Document.published_at, Document.id)
+    .limit(NEAR_DUPLICATE_CANDIDATES)
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,7 @@ def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
             continue
     if not by_canonical:
         return set()
-    found = session.scalars(select(Document.canonical_url).where(Document.canonical_url.in_(list(by_canonical))))
+    found = session.scalars(_KNOWN_URLS, {"urls": list(by_canonical)})
     return {by_canonical[canonical] for canonical in found}
 
 
@@ -82,23 +101,15 @@ def reply_status(session: Session, url: str) -> str | None:
 
 def hash_known(session: Session, source: int, digest: str) -> bool:
     """True when the same source already stored a post with this content hash."""
-    statement = select(Document.id).where(Document.source_id == source, Document.content_hash == digest).limit(1)
-    return session.scalar(statement) is not None
+    return session.scalar(_HASH_KNOWN, {"source": source, "digest": digest}) is not None
 
 
 def near_duplicate_of(
     session: Session, fingerprint: int, bands: tuple[int, int, int, int], since: datetime, max_distance: int = 3
 ) -> int | None:
     """The earliest original stored since ``since`` whose fingerprint is within ``max_distance`` bits."""
-    columns = (Document.simhash_band0, Document.simhash_band1, Document.simhash_band2, Document.simhash_band3)
-    statement = (
-        select(Document.id, Document.simhash)
-        .where(or_(*(column == band for column, band in zip(columns, bands, strict=True))))
-        .where(Document.published_at >= since, Document.duplicate_of_id.is_(None), Document.simhash.is_not(None))
-        .order_by(Document.published_at, Document.id)
-        .limit(NEAR_DUPLICATE_CANDIDATES)
-    )
-    for document_id, other in session.execute(statement):
+    parameters = {"band0": bands[0], "band1": bands[1], "band2": bands[2], "band3": bands[3], "since": since}
+    for document_id, other in session.execute(_NEAR_DUPLICATE_CANDIDATES, parameters):
         if ((fingerprint ^ other) & (2**64 - 1)).bit_count() <= max_distance:
             return int(document_id)
     return None
@@ -114,22 +125,18 @@ def store_post(
     duplicate_of: int | None,
 ) -> int | None:
     """Store a crawled post with its fingerprint; None when its canonical URL is already stored."""
-    document_id = store(session, record, source, now)
-    if document_id is None:
-        return None
-    session.execute(
-        update(Document)
-        .where(Document.id == document_id)
-        .values(
-            simhash=fingerprint,
-            simhash_band0=bands[0],
-            simhash_band1=bands[1],
-            simhash_band2=bands[2],
-            simhash_band3=bands[3],
-            duplicate_of_id=duplicate_of,
-        )
+    return store(
+        session,
+        record,
+        source,
+        now,
+        simhash=fingerprint,
+        simhash_band0=bands[0],
+        simhash_band1=bands[1],
+        simhash_band2=bands[2],
+        simhash_band3=bands[3],
+        duplicate_of_id=duplicate_of,
     )
-    return document_id
 
 
 def save_reply(
@@ -169,6 +176,11 @@ def save_validators(session: Session, source: int, key: str, value: Validators, 
     state.etag, state.last_modified, state.updated_at = value.etag, value.last_modified, now
 
 
+def forget_validators(session: Session, source: int) -> None:
+    """Drop every validator of ``source``, so its next crawl reads each feed and list page in full."""
+    session.execute(update(CrawlState).where(CrawlState.source_id == source).values(etag=None, last_modified=None))
+
+
 def watermark(session: Session, source: int, key: str) -> datetime | None:
     state = _state(session, source, key)
     return state.watermark if state else None
@@ -186,8 +198,12 @@ def _state(session: Session, source: int, key: str) -> CrawlState | None:
 
 
 def _new_state(session: Session, source: int, key: str, now: datetime) -> CrawlState:
-    state = CrawlState(source_id=source, key=key, updated_at=now)
-    session.add(state)
+    """The row of (source, key), inserted unless another crawler of the same source just did (shared queue)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = {"source_id": source, "key": key, "updated_at": now}
+    session.execute(insert(CrawlState).values(**values).on_conflict_do_nothing(index_elements=["source_id", "key"]))
+    state = _state(session, source, key)
+    assert state is not None
     return state
 
 

@@ -152,8 +152,9 @@ def ensure_source(session: Session, name: str, now: datetime, **known: Any) -> i
     return session.scalar(select(Source.id).where(Source.name == name))  # type: ignore[return-value]
 
 
-def store(session: Session, record: DocumentRecord, source_id: int, now: datetime) -> int | None:
-    """Insert ``record``; return its new id, or None if its canonical URL is already stored."""
+def store(session: Session, record: DocumentRecord, source_id: int, now: datetime, **columns: Any) -> int | None:
+    """Insert ``record`` (with any further ``columns`` of the row); return its new id, or None if its canonical
+    URL is already stored."""
     metrics = record.metrics
     values = {
         "url": record.url,
@@ -170,9 +171,17 @@ def store(session: Session, record: DocumentRecord, source_id: int, now: datetim
         "comments": metrics.comments,
         "likes": metrics.likes,
         "views": metrics.views,
+        **columns,
     }
-    statement = _insert_ignore(session, Document, values, "canonical_url").returning(Document.id)
-    return session.scalar(statement)
+    return session.scalar(_INSERT_DOCUMENT[session.get_bind().dialect.name], values)
+
+
+_INSERT_DOCUMENT = {  # built once per dialect: building the statement costs more than running it
+    name: insert(Document.__table__)
+    .on_conflict_do_nothing(index_elements=["canonical_url"])
+    .returning(Document.__table__.c.id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
 
 
 def _insert_ignore(session: Session, model: Any, values: dict[str, Any], unique: str) -> Any:

@@ -4,7 +4,8 @@ A page that cannot be fetched is counted under ``yuqing/failures/<reason>`` (``h
 ``too_large``, ``robots``, ``redirect_loop``, ``connection`` …). When the failing page is the source's own
 feed, list or API page, the source itself has failed: ``error`` gets a Chinese message that says what to do.
 HTTP validators and watermarks are written back only after a crawl without failures, so an interrupted crawl
-is simply repeated (known article URLs are never requested again, so nothing is stored twice).
+is simply repeated (known article URLs are never requested again, so nothing is stored twice). With a shared
+queue (``crawlers.shared``) that holds for the round: after an article failed in any process, none keeps them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from crawlers.clean import decode_html
 from crawlers.context import CrawlContext
 from crawlers.extract import extract_article
 from crawlers.items import PostItem
-from storage.crawl import Validators, known_urls, save_validators, save_watermark, validators
+from crawlers.shared import CLAIM, CLAIMED
+from storage.crawl import Validators, forget_validators, known_urls, save_validators, save_watermark, validators
 from storage.db import transaction
 
 if TYPE_CHECKING:
@@ -94,7 +96,8 @@ class SourceSpider(scrapy.Spider):
         self, url: str, callback: Any, fallback: PostItem | None = None, **kwargs: Any
     ) -> scrapy.Request:
         """An article page; when it cannot be fetched, the ``fallback`` post (a feed entry's text) is used."""
-        meta = {"fallback": fallback, **self._proxy()}
+        # CLAIM: with a shared queue, the first process to queue the article fetches it (crawlers.shared)
+        meta = {"fallback": fallback, CLAIM: True, **self._proxy()}
         # dont_filter: known URLs are skipped before this point, and a redirect back to the same URL must reach
         # REDIRECT_MAX_TIMES (and be counted) instead of vanishing in the duplicate filter
         return scrapy.Request(url, callback, errback=self.article_failed, meta=meta, cb_kwargs=kwargs, dont_filter=True)
@@ -171,7 +174,10 @@ class SourceSpider(scrapy.Spider):
         """An article failed: count it; use the feed entry's own text when there is some."""
         self.count_failure(failure)
         self._articles_failed = True
-        fallback: PostItem | None = failure.request.meta.get("fallback")  # type: ignore[attr-defined]
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        if self.context.shared is not None:
+            self.context.shared.give_up(meta.get(CLAIMED))
+        fallback: PostItem | None = meta.get("fallback")
         if fallback is not None and fallback.text:
             yield fallback
 
@@ -197,7 +203,11 @@ class SourceSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Keep validators and watermarks only of pages that fully succeeded, so a failed one is simply repeated."""
-        if self._articles_failed:
+        shared = self.context.shared
+        if self._articles_failed or (shared is not None and shared.failed()):
+            if shared is not None:  # a peer that finished first may have kept validators that hide the failure
+                with transaction(self.context.sessions) as session:
+                    forget_validators(session, self.context.source_id)
             return
         with transaction(self.context.sessions) as session:
             for key, value in self._validators.items():
