@@ -197,6 +197,10 @@ class Incident(Base):
     detected_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # Added by the incidents stage (migration 0003): grouping profile and lifecycle bookkeeping.
+    last_seen_at: Mapped[datetime | None]
+    status_since: Mapped[datetime | None]
+    profile: Mapped[dict[str, Any] | None]
 
     documents: Mapped[list[IncidentDocument]] = relationship(back_populates="incident")
     grade_history: Mapped[list[GradeChange]] = relationship(back_populates="incident", order_by="GradeChange.at")
@@ -215,6 +219,29 @@ class IncidentDocument(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="documents")
     document: Mapped[Document] = relationship()
+
+
+class IncidentKey(Base):
+    """Where grouping looks for an incident: one row per topic, with its city and the instant until which
+    it still attracts posts (``reach_until``), so placing a post reads an index range, never all history."""
+
+    __tablename__ = "incident_keys"
+    __table_args__ = (Index("ix_incident_keys_topic_reach", "topic", "reach_until"),)
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    city: Mapped[str | None] = mapped_column(String(50))
+    reach_until: Mapped[datetime]
+
+
+class DetectState(Base):
+    """The detect job's cursor: every document with an id at or below ``low_water`` has been considered."""
+
+    __tablename__ = "detect_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low_water: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
 
 
 class GradeChange(Base):

@@ -1,0 +1,1 @@
+"""The incidents stage: group tagged posts into incidents, measure their spread, grade them."""

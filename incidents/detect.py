@@ -1,0 +1,150 @@
+"""The detect job (``yuqing detect [--now T]``): tagged posts in, graded incidents out.
+
+1. Scan: the documents after the cursor (``detect_state.low_water``) that are tagged, have a topic,
+   are not placed yet and were published at or before ``now``. The cursor then moves to just before
+   the first document that is still untagged or published after ``now`` (a replay defers those), so a
+   run reads only what is new, not the whole history.
+2. Place them oldest first (``incidents.grouping``), in batches of ``BATCH``; each batch is one
+   transaction that also refreshes the incidents it touched (``incidents.assess``).
+3. Advance the lifecycle of every live incident (``incidents.lifecycle``).
+4. Emergence (苗头): ``incidents.emergence.find_emerging`` on the same ``now``.
+
+Replay: everything is as of ``now`` (posts published after it are neither placed nor counted; promotion,
+grade changes and status changes are stamped ``now``), so running detect at successive instants over a
+stored history reproduces the live system, and a second run at the same ``now`` changes nothing.
+Replay runs forward: a run at an instant earlier than a previous run does not undo what that run did.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Config
+from incidents.assess import Outcome, refresh
+from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging
+from incidents.grouping import FingerprintCache, Placer, load_pending
+from incidents.jurisdiction import home_province
+from incidents.lifecycle import Transition, advance
+from storage.db import transaction
+from storage.models import DetectState, Document, DocumentAnalysis, DocumentTopic, Incident, IncidentDocument
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+@dataclass
+class DetectResult:
+    placed: int = 0
+    joined: int = 0
+    candidates: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    emerging: list[EmergingSignal] = field(default_factory=list)
+
+    @property
+    def promoted(self) -> list[int]:
+        return [o.incident_id for o in self.outcomes if o.promoted]
+
+    @property
+    def regraded(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.regraded]
+
+
+def detect(
+    sessions: sessionmaker[Session], now: datetime, config: Config, cache: FingerprintCache | None = None
+) -> DetectResult:
+    """One detect run at ``now``; ``cache`` may be kept between runs by a long-lived caller (the daemon)."""
+    home = home_province(config.jurisdiction.province)
+    result = DetectResult()
+    cache = FingerprintCache() if cache is None else cache
+    with transaction(sessions) as session:
+        pending, low_water = scan(session, now)
+    for start in range(0, len(pending), BATCH):
+        with transaction(sessions) as session:
+            place_batch(session, pending[start : start + BATCH], now, config, home, result, cache)
+    with transaction(sessions) as session:
+        save_low_water(session, low_water, now)
+        result.transitions = advance(session, now, config.incidents)
+    with sessions() as session:
+        result.emerging = find_emerging(session, now, emergence_settings(config))
+    logger.info(
+        "detect now=%s placed=%d joined=%d candidates=%d promoted=%d regraded=%d transitions=%d emerging=%d",
+        now.isoformat(),
+        result.placed,
+        result.joined,
+        result.candidates,
+        len(result.promoted),
+        len(result.regraded),
+        len(result.transitions),
+        len(result.emerging),
+    )
+    return result
+
+
+def place_batch(
+    session: Session,
+    ids: list[int],
+    now: datetime,
+    config: Config,
+    home: str,
+    result: DetectResult,
+    cache: FingerprintCache | None = None,
+) -> None:
+    placer = Placer(session, config.incidents, now, cache)
+    for post in load_pending(session, ids):
+        placer.place(post)
+    for incident_id in sorted(placer.touched):
+        incident = session.get(Incident, incident_id)
+        if incident is not None:
+            result.outcomes.append(refresh(session, incident, now, config, home))
+    result.placed += placer.created + placer.joined
+    result.joined += placer.joined
+    result.candidates += placer.created
+
+
+def scan(session: Session, now: datetime) -> tuple[list[int], int]:
+    """The ids to place (oldest publication first) and the new cursor."""
+    state = session.get(DetectState, 1)
+    low_water = state.low_water if state is not None else 0
+    has_topic = select(DocumentTopic.document_id).where(DocumentTopic.document_id == Document.id).exists()
+    rows = session.execute(
+        select(
+            Document.id, Document.published_at, DocumentAnalysis.document_id, IncidentDocument.document_id, has_topic
+        )
+        .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
+        .outerjoin(IncidentDocument, IncidentDocument.document_id == Document.id)
+        .where(Document.id > low_water)
+        .order_by(Document.id)
+    ).all()
+    pending: list[tuple[datetime, int]] = []
+    blocked: list[int] = []
+    for document_id, published_at, tagged, placed, topical in rows:
+        if tagged is None:
+            blocked.append(document_id)
+        elif placed is None and topical:
+            if published_at <= now:
+                pending.append((published_at, document_id))
+            else:
+                blocked.append(document_id)
+    last = rows[-1][0] if rows else low_water
+    new_low = min(blocked) - 1 if blocked else last
+    pending.sort()
+    return [document_id for _at, document_id in pending], max(new_low, low_water)
+
+
+def save_low_water(session: Session, low_water: int, now: datetime) -> None:
+    state = session.get(DetectState, 1)
+    if state is None:
+        session.add(DetectState(id=1, low_water=low_water, updated_at=now))
+    elif state.low_water != low_water:
+        state.low_water, state.updated_at = low_water, now
+
+
+def emergence_settings(config: Config) -> EmergenceSettings:
+    return EmergenceSettings(**config.incidents.emergence.model_dump())
