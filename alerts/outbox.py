@@ -1,0 +1,233 @@
+"""Delivering the outbox: recover, escalate, then claim → send → mark, one row at a time.
+
+Step in the flow: the last step of ``alerts tick``. A notification is already a row (queued in the
+transaction of the change that caused it, once per idempotency key); delivery moves it on:
+
+    pending ──claim (lease, attempts+1)──▶ sending ──handover──▶ handed_over ──250──▶ sent
+       ▲                                   │                      │
+       └──── failure: back-off, last_error ┘◀─── 4xx/5xx reply ───┘
+    lease expired:  sending → pending (never reached the server)   handed_over → unconfirmed
+
+Crash safety (SIGKILL at any step, then a restart after the lease):
+
+- after the claim, or while the body is being written: the row is ``sending``; the server never read
+  the final dot and discarded the message; recovery queues it again → delivered exactly once;
+- after ``handed_over`` is committed and the dot written, before or after the server's ``250``: the
+  message was delivered; recovery marks it ``unconfirmed`` and does not send it again → exactly once;
+- the one instant with no way to know (``handed_over`` committed, process killed before the five bytes
+  of the dot leave; or the server refusing the dot while we die) is resolved as *at most once*: the row
+  is ``unconfirmed``, listed by ``alerts outbox``, counted in the daily self-test and raised to the
+  escalation webhooks, for a person to check. SMTP offers no way to ask a server whether it holds a
+  Message-ID, so no design can remove this instant; this one makes it microseconds wide.
+
+Webhook rows have no handover step: a crash after the POST repeats the chat message (at least once).
+Back-off doubles from ``[alerts].retry_initial`` up to ``retry_max``, computed from stored instants.
+Emails failing for longer than ``escalate_after`` (and unconfirmed ones) are raised once to every
+webhook with ``escalation = true``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts import mailer, webhooks
+from alerts.compose import webhook_draft
+from alerts.failures import DeliveryFailed, LeaseLost
+from config import Config
+from storage import outbox as rows
+from storage.db import transaction
+from storage.instants import format_beijing
+from storage.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+CRASH_POINTS = ("after_claim", "before_handover", "after_handover", "after_dot", "after_reply", "after_mark")
+
+
+class ReplayClock:
+    """``now`` as given (``--now``), advancing with the real time spent since: leases stay honest in a replay."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self._origin = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._origin)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    unconfirmed: int = 0
+    requeued: int = 0
+    escalated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def deliver(
+    sessions: sessionmaker[Session],
+    config: Config,
+    now: datetime,
+    clock: Callable[[], datetime] | None = None,
+    limit: int = 500,
+) -> DeliveryReport:
+    """Recover expired claims, raise long failures, then deliver every due row (at most ``limit``).
+
+    ``now`` is the instant of the pass (back-off counts from it); ``clock`` (default: ``now`` advancing
+    with real time) stamps claims and leases, so a long pass never outlives its leases unnoticed.
+    """
+    clock = clock or ReplayClock(now)
+    report = DeliveryReport()
+    started = now
+    with transaction(sessions) as session:
+        report.requeued, unconfirmed = rows.recover_expired(session, now)
+    report.unconfirmed += len(unconfirmed)
+    for row in unconfirmed:
+        logger.warning("outbox row=%d kind=%s unconfirmed after a crash; not resent", row.id, row.kind)
+    report.escalated = escalate(sessions, config, now)
+    down: set[str] = set()
+    for _ in range(limit):
+        now = clock()
+        with transaction(sessions) as session:
+            row = rows.claim(session, now, now + config.alerts.lease, sorted(down))
+        if row is None:
+            break
+        _crash(config, "after_claim")
+        _deliver_one(sessions, config, clock, row, report, down, started)
+    logger.info(
+        "outbox delivered sent=%d failed=%d unconfirmed=%d requeued=%d escalated=%d",
+        report.sent,
+        report.failed,
+        report.unconfirmed,
+        report.requeued,
+        report.escalated,
+    )
+    return report
+
+
+def _deliver_one(
+    sessions: sessionmaker[Session],
+    config: Config,
+    clock: Callable[[], datetime],
+    row: OutboxMessage,
+    report: DeliveryReport,
+    down: set[str],
+    started: datetime,
+) -> None:
+    """Send one claimed row and record the outcome; back-off counts from the pass's start (``started``)."""
+    attempt = row.attempts
+    try:
+        answer = _send(sessions, config, clock, row)
+    except LeaseLost:
+        logger.warning("outbox row=%d lease lost before handover; left to the run that recovered it", row.id)
+        return
+    except DeliveryFailed as exc:
+        _record_failure(sessions, config, started, row, attempt, exc, report)
+        if exc.server_down:
+            down.add(row.channel)
+        return
+    except Exception as exc:  # the job boundary: anything else is recorded on the row and retried
+        logger.exception("outbox row=%d delivery crashed", row.id)
+        _record_failure(sessions, config, started, row, attempt, DeliveryFailed(f"内部错误：{exc}"), report)
+        return
+    with transaction(sessions) as session:
+        rows.mark_sent(session, row.id, attempt, clock())
+    report.sent += 1
+    logger.info("outbox sent row=%d kind=%s channel=%s answer=%s", row.id, row.kind, row.channel, answer)
+    _crash(config, "after_mark")
+
+
+def _send(sessions: sessionmaker[Session], config: Config, clock: Callable[[], datetime], row: OutboxMessage) -> str:
+    if row.channel == "email":
+
+        def handover() -> bool:
+            with transaction(sessions) as session:
+                return rows.mark_handed_over(session, row.id, row.attempts)
+
+        return mailer.send(row, config, clock(), handover, lambda point: _crash(config, point))
+    name = (row.recipients or [""])[0]
+    target = config.webhook_target(name)
+    if target is None:
+        raise DeliveryFailed(f"配置中已没有名为“{name}”的机器人（[[alerts.webhooks]]）")
+    return webhooks.send(row.channel, target, row.subject, row.body_text, clock(), config.smtp.timeout)
+
+
+def _record_failure(
+    sessions: sessionmaker[Session],
+    config: Config,
+    now: datetime,
+    row: OutboxMessage,
+    attempt: int,
+    exc: DeliveryFailed,
+    report: DeliveryReport,
+) -> None:
+    with transaction(sessions) as session:
+        if exc.unconfirmed:
+            rows.mark_unconfirmed(session, row.id, attempt, str(exc))
+            report.unconfirmed += 1
+        else:
+            next_at = now + backoff(attempt, config)
+            rows.mark_retry(session, row.id, attempt, str(exc), next_at)
+            report.failed += 1
+    message = f"通知 {row.id}（{row.kind}，{row.channel}）第 {attempt} 次投递失败：{exc}"
+    report.errors.append(message)
+    logger.warning("outbox failed row=%d kind=%s attempt=%d error=%s", row.id, row.kind, attempt, exc)
+
+
+def backoff(attempt: int, config: Config) -> timedelta:
+    """Wait before attempt ``attempt + 1``: retry_initial, doubled each time, at most retry_max."""
+    delay = config.alerts.retry_initial * (2 ** max(attempt - 1, 0))
+    return min(delay, config.alerts.retry_max)
+
+
+def escalate(sessions: sessionmaker[Session], config: Config, now: datetime) -> int:
+    """Queue, once per row and webhook, a chat message about emails failing too long or unconfirmed."""
+    targets = [w for w in config.alerts.webhooks if w.escalation]
+    if not targets:
+        return 0
+    queued = 0
+    with transaction(sessions) as session:
+        for row in rows.failing(session, now - config.alerts.escalate_after):
+            title, text = _escalation_text(row)
+            for webhook in targets:
+                draft = webhook_draft(
+                    f"escalation:{row.id}:{webhook.name}", row.kind, row.incident_id, webhook, title, text, now
+                )
+                queued += rows.enqueue(session, draft, now)
+    return queued
+
+
+def _escalation_text(row: OutboxMessage) -> tuple[str, str]:
+    if row.status == "unconfirmed":
+        title = "预警邮件投递结果未确认"
+        what = "投递过程中系统中断，邮件可能未送达，请向收件人核实"
+    else:
+        title = "预警邮件投递失败"
+        what = f"已尝试 {row.attempts} 次仍未送达，下次重试 {format_beijing(row.next_attempt_at)}"
+    lines = [
+        f"**{title}**",
+        "",
+        f"> {row.subject}",
+        "",
+        f"- {what}",
+        f"- 最近错误：{(row.last_error or '—')[:300]}",
+        f"- 排队时间：{format_beijing(row.created_at)}（北京时间），收件人 {len(row.recipients or [])} 个",
+        "- 查看：`yuqing alerts outbox`",
+    ]
+    return title, "\n".join(lines)
+
+
+def _crash(config: Config, point: str) -> None:
+    """Fault injection for the crash tests (``YUQING_TEST_CRASH_AT``): die here as a SIGKILL would."""
+    if config.fault_injection == point:
+        logger.warning("fault injection: killing the process at %s", point)
+        os.kill(os.getpid(), signal.SIGKILL)

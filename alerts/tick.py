@@ -1,0 +1,247 @@
+"""One evaluation of everything the alerts stage watches (``yuqing alerts tick``), as of ``now``.
+
+Step in the flow: after ``detect``. For every incident that is open, active or quiet and was detected by
+``now``: propose its official posts as releases, derive its clocks, and queue what is due (alert,
+upgrade, reminder, breach), each in the transaction that reads the state it depends on, once per
+idempotency key. Then the sources gone silent (blind spots) and the daily self-test; then the outbox
+is delivered. Nothing is remembered between ticks except what the database holds, so a tick can be
+repeated, run after a crash, or run by two processes at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.clocks import Clock, clocks_of, due_notifications, live_events, start_of
+from alerts.compose import (
+    AUTO_ACCEPTED,
+    IncidentFacts,
+    blind_spot_drafts,
+    incident_drafts,
+    response_drafts,
+    self_test_drafts,
+)
+from alerts.outbox import DeliveryReport, ReplayClock, deliver
+from config import Config, SourceConfig
+from storage import outbox as rows
+from storage import responses
+from storage.crawl import source_health
+from storage.db import transaction
+from storage.instants import BEIJING
+from storage.models import Incident
+from vocabulary import grade_rank
+
+logger = logging.getLogger(__name__)
+
+SELF_TEST_WITHIN = timedelta(days=1)  # a self-test missed by a stopped daemon is still sent within a day
+
+
+@dataclass
+class TickReport:
+    incidents: int = 0
+    queued: Counter[str] = field(default_factory=Counter)
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+def tick(
+    sessions: sessionmaker[Session], config: Config, now: datetime, clock: ReplayClock | None = None
+) -> TickReport:
+    report = TickReport()
+    report.incidents = evaluate(sessions, config, now, report.queued)
+    check_sources(sessions, config, now, report.queued)
+    if config.alerts.self_test:
+        queue_self_test(sessions, config, now, report.queued)
+    report.delivery = deliver(sessions, config, now, clock)
+    logger.info("alerts tick incidents=%d queued=%s", report.incidents, dict(report.queued))
+    return report
+
+
+def facts_of(session: Session, row: Incident, now: datetime) -> IncidentFacts:
+    """The incident as of ``now``: its grade and reasons from the grade history."""
+    grade, reasons = responses.grade_as_of(session, row, now)
+    return IncidentFacts(
+        id=row.id,
+        title=row.title,
+        grade=grade,
+        grade_reasons=reasons,
+        topics=[str(t) for t in row.topics or []],
+        province=row.province,
+        city=row.city,
+        district=row.district,
+        in_jurisdiction=row.in_jurisdiction,
+        casualties=dict(row.casualties or {}),
+        occurred_at=row.occurred_at,
+        first_reported_at=row.first_reported_at,
+        detected_at=row.detected_at,
+        status=row.status,
+    )
+
+
+def evaluate(sessions: sessionmaker[Session], config: Config, now: datetime, queued: Counter[str]) -> int:
+    with sessions() as session:
+        ids = [row.id for row in responses.watched_incidents(session, now)]
+    for incident_id in ids:
+        propose_releases(sessions, config, incident_id, now, queued)
+        with transaction(sessions) as session:
+            _evaluate_one(session, config, incident_id, now, queued)
+    return len(ids)
+
+
+def _evaluate_one(session: Session, config: Config, incident_id: int, now: datetime, queued: Counter[str]) -> None:
+    row = responses.incident(session, incident_id)
+    if row is None:
+        return
+    facts = facts_of(session, row, now)
+    events = responses.events_of(session, incident_id)
+    clocks = clocks_of(facts, events, config, now)
+    announced = max(rows.announced_grades(session, incident_id), key=grade_rank, default=None)
+    due = due_notifications(facts, clocks, config, announced, now)
+    done = rows.queued_keys(session, [d.key for d in due])
+    fresh = [d for d in due if d.key not in done]
+    if not fresh:
+        return
+    posts = responses.top_posts(session, incident_id, now, config.alerts.top_posts)
+    for item in fresh:
+        drafts = incident_drafts(item, facts, clocks, events, posts, config, now)
+        if rows.enqueue(session, drafts[0], now):
+            queued[item.kind] += 1
+            for draft in drafts[1:]:
+                rows.enqueue(session, draft, now)
+
+
+class _AlreadyProposed(Exception):
+    """Another run proposed this post first: roll this transaction back."""
+
+
+def propose_releases(
+    sessions: sessionmaker[Session], config: Config, incident_id: int, now: datetime, queued: Counter[str]
+) -> None:
+    """Official posts of a clocked incident become its release (or follow-up), or a proposal to confirm.
+
+    The response email's idempotency key (incident, post) guards the event: whichever run inserts it
+    first keeps its event; any other run rolls back, so a post is proposed once.
+    """
+    with sessions() as session:
+        row = responses.incident(session, incident_id)
+        if row is None:
+            return
+        facts = facts_of(session, row, now)
+        if not clocks_of(facts, [], config, now):
+            return
+        posts = [p for p in responses.official_posts(session, incident_id, now) if p.published_at >= start_of(facts)]
+    for post in posts:
+        try:
+            with transaction(sessions) as session:
+                _propose(session, config, facts, post, now)
+            queued["response"] += 1
+        except _AlreadyProposed:
+            continue
+
+
+def _propose(session: Session, config: Config, facts: IncidentFacts, post: responses.Post, now: datetime) -> None:
+    events = responses.events_of(session, facts.id)
+    released = any(e.kind in ("release", "follow_up") for e in live_events(events, now))
+    if config.alerts.auto_accept_release:
+        kind, channel = ("follow_up" if released else "release"), f"{AUTO_ACCEPTED}：{post.source}"
+    else:
+        kind, channel = "proposal", f"官方来源：{post.source}"
+    event = responses.record_event(
+        session, facts.id, kind, post.published_at, now, url=post.url, channel=channel, document_id=post.document_id
+    )
+    events = [*events, event]
+    clocks = clocks_of(facts, events, config, now)
+    top = responses.top_posts(session, facts.id, now, config.alerts.top_posts)
+    key = f"incident:{facts.id}:proposal:{post.document_id}"
+    drafts = response_drafts(key, facts, event, clocks, events, top, config, now)
+    if not rows.enqueue(session, drafts[0], now):
+        raise _AlreadyProposed
+    for draft in drafts[1:]:
+        rows.enqueue(session, draft, now)
+    logger.info("proposed release incident=%d document=%d kind=%s", facts.id, post.document_id, kind)
+
+
+def check_sources(sessions: sessionmaker[Session], config: Config, now: datetime, queued: Counter[str]) -> int:
+    """Queue one blind-spot notice per silence of an enabled source (same rule as ``yuqing sources``)."""
+    with transaction(sessions) as session:
+        blind = blind_sources(session, config, now)
+        for source, last_seen, error in blind:
+            stamp = last_seen.strftime("%Y%m%dT%H%M%SZ") if last_seen else "never"
+            key = f"blind_spot:{source.name}:{stamp}"
+            drafts = blind_spot_drafts(key, source.name, last_seen, source.silence_limit, error, config, now)
+            if rows.enqueue(session, drafts[0], now):
+                queued["blind_spot"] += 1
+                for draft in drafts[1:]:
+                    rows.enqueue(session, draft, now)
+    return len(blind)
+
+
+def blind_sources(
+    session: Session, config: Config, now: datetime
+) -> list[tuple[SourceConfig, datetime | None, str | None]]:
+    """Enabled sources silent for longer than their ``silence_after``: (source, last seen, last error)."""
+    enabled = [s for s in config.sources if s.enabled]
+    health = source_health(session, [s.name for s in enabled], now) if enabled else {}
+    blind = []
+    for source in enabled:
+        row = health.get(source.name)
+        seen = [t for t in ((row.last_document_at, row.last_success_at) if row else ()) if t is not None]
+        last_seen = max(seen, default=None)
+        if last_seen is None or now - last_seen > source.silence_limit:
+            blind.append((source, last_seen, row.last_error if row else None))
+    return blind
+
+
+def last_fire(crontab: str, now: datetime) -> datetime | None:
+    """The latest instant at or before ``now`` (within a day) at which the crontab (北京时间) fires."""
+    trigger = CronTrigger.from_crontab(crontab, timezone=BEIJING)
+    earliest = now - SELF_TEST_WITHIN
+    fire = trigger.get_next_fire_time(None, earliest)
+    last = None
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return last
+
+
+def queue_self_test(
+    sessions: sessionmaker[Session], config: Config, now: datetime, queued: Counter[str], *, manual: bool = False
+) -> bool:
+    """Queue the self-test of the latest ``[schedule].self_test`` firing (once), or one now when ``manual``."""
+    if manual:
+        key = f"self_test:manual:{now:%Y%m%dT%H%M%S%fZ}"
+    else:
+        fire = last_fire(config.schedule.self_test, now)
+        if fire is None:
+            return False
+        key = f"self_test:{fire.astimezone(now.tzinfo):%Y%m%dT%H%M%SZ}"
+    with transaction(sessions) as session:
+        if rows.queued_keys(session, [key]):
+            return False
+        drafts = self_test_drafts(key, _status(session, config, now), config, now)
+        inserted = rows.enqueue(session, drafts[0], now)
+        for draft in drafts[1:] if inserted else []:
+            rows.enqueue(session, draft, now)
+    queued["self_test"] += inserted
+    return inserted
+
+
+def _status(session: Session, config: Config, now: datetime) -> dict[str, int]:
+    watched = responses.watched_incidents(session, now)
+    states: list[list[Clock]] = []
+    for row in watched:
+        states.append(clocks_of(facts_of(session, row, now), responses.events_of(session, row.id), config, now))
+    counts = rows.counts(session)
+    return {
+        "incidents": len(watched),
+        "running": sum(any(c.state == "running" for c in clocks) for clocks in states),
+        "breached": sum(any(c.state == "breached" and c.stopped_at is None for c in clocks) for clocks in states),
+        "pending": counts.get("pending", 0) + counts.get("sending", 0),
+        "unconfirmed": counts.get("unconfirmed", 0),
+        "blind": len(blind_sources(session, config, now)),
+    }

@@ -1,0 +1,242 @@
+"""The outbox table's SQL: queue once per idempotency key, claim with a lease, record each outcome.
+
+Every change of a row's status is one guarded ``UPDATE … WHERE id = … AND status = … AND attempts = …``:
+``attempts`` is incremented by every claim, so it names the claim, and a process whose lease ran out
+(and whose row was recovered and claimed again) cannot overwrite the newer claim's outcome. The same
+statements run on SQLite (where writers take turns) and PostgreSQL (where the claim's SELECT also
+skips rows another transaction has locked).
+
+Statuses: ``pending`` (waiting for ``next_attempt_at``; ``last_error`` set after a failure),
+``sending`` (claimed until ``lease_until``), ``handed_over`` (an email whose end-of-data is being
+written: the point of no return), ``sent``, ``unconfirmed`` (the process died after handing over and
+before the server's answer was recorded: counted as delivered, listed for a person to check) and
+``skipped`` (nobody to send it to).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("pending", "sending", "handed_over")
+CLAIM_CANDIDATES = 10
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A notification to queue; ``key`` makes it once-only."""
+
+    key: str
+    kind: str
+    incident_id: int | None
+    channel: str  # email | wecom | dingtalk
+    recipients: list[str]
+    subject: str
+    body_text: str
+    body_html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    message_id: str | None = None
+    next_attempt_at: datetime | None = None
+    status: str = "pending"
+    last_error: str | None = None
+
+
+def enqueue(session: Session, draft: Draft, now: datetime) -> bool:
+    """Queue ``draft`` in the caller's transaction; False when its key was queued before (by anyone)."""
+    values: dict[str, Any] = {
+        "idempotency_key": draft.key,
+        "incident_id": draft.incident_id,
+        "kind": draft.kind,
+        "channel": draft.channel,
+        "recipients": list(draft.recipients),
+        "subject": draft.subject,
+        "body_text": draft.body_text,
+        "body_html": draft.body_html,
+        "headers": dict(draft.headers),
+        "status": draft.status,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": draft.next_attempt_at or now,
+        "message_id": draft.message_id,
+        "last_error": draft.last_error,
+    }
+    result = session.execute(_insert_ignoring_duplicates(session, values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+    if dialect == "sqlite":
+        return sqlite.insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    raise NotImplementedError(f"outbox needs INSERT … ON CONFLICT; dialect {dialect} is not supported")
+
+
+def queued_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys))))
+
+
+def announced_grades(session: Session, incident_id: int) -> list[str]:
+    """Grades already announced for an incident by an alert or upgrade email (header ``X-Yuqing-Grade``)."""
+    rows = session.scalars(
+        select(OutboxMessage.headers).where(
+            OutboxMessage.incident_id == incident_id,
+            OutboxMessage.kind.in_(("alert", "upgrade")),
+            OutboxMessage.channel == "email",
+        )
+    )
+    return [str(headers["X-Yuqing-Grade"]) for headers in rows if headers and headers.get("X-Yuqing-Grade")]
+
+
+def recover_expired(session: Session, now: datetime) -> tuple[int, list[OutboxMessage]]:
+    """Rows whose claim's lease ran out: a ``sending`` row never reached the point of no return and is
+    queued again; a ``handed_over`` row may have been delivered and becomes ``unconfirmed``."""
+    requeued = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
+        .values(
+            status="pending",
+            next_attempt_at=now,
+            lease_until=None,
+            last_error="上次投递在交给服务器之前中断（进程退出），已重新排队",
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    stale = list(
+        session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == "handed_over", OutboxMessage.lease_until < now)
+        )
+    )
+    unconfirmed: list[OutboxMessage] = []
+    for row in stale:
+        changed = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row.id,
+                OutboxMessage.status == "handed_over",
+                OutboxMessage.attempts == row.attempts,
+            )
+            .values(
+                status="unconfirmed",
+                lease_until=None,
+                last_error="进程在服务器确认前中断：邮件已完整交给服务器，按已送达处理、不重发；请向收件人核实",
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        if changed:
+            unconfirmed.append(row)
+    return int(requeued or 0), unconfirmed
+
+
+def claim(
+    session: Session, now: datetime, lease_until: datetime, skip_channels: Sequence[str] = ()
+) -> OutboxMessage | None:
+    """Claim the next due row (status ``sending``, attempts + 1) in the caller's transaction, or None."""
+    statement = (
+        select(OutboxMessage.id, OutboxMessage.attempts)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(CLAIM_CANDIDATES)
+        .with_for_update(skip_locked=True)
+    )
+    if skip_channels:
+        statement = statement.where(OutboxMessage.channel.not_in(list(skip_channels)))
+    for row_id, attempts in session.execute(statement).all():
+        changed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending", OutboxMessage.attempts == attempts)
+            .values(status="sending", attempts=attempts + 1, lease_until=lease_until)
+        ).rowcount  # type: ignore[attr-defined]
+        if changed:
+            return session.get(OutboxMessage, row_id, populate_existing=True)
+    return None
+
+
+def mark_handed_over(session: Session, row_id: int, attempt: int) -> bool:
+    return _guarded(session, row_id, attempt, ("sending",), status="handed_over")
+
+
+def mark_sent(session: Session, row_id: int, attempt: int, now: datetime, note: str | None = None) -> bool:
+    return _guarded(
+        session,
+        row_id,
+        attempt,
+        ("sending", "handed_over", "unconfirmed"),
+        status="sent",
+        sent_at=now,
+        lease_until=None,
+        last_error=note,
+    )
+
+
+def mark_retry(session: Session, row_id: int, attempt: int, error: str, next_attempt_at: datetime) -> bool:
+    return _guarded(
+        session,
+        row_id,
+        attempt,
+        ("sending", "handed_over"),
+        status="pending",
+        next_attempt_at=next_attempt_at,
+        lease_until=None,
+        last_error=error[:2000],
+    )
+
+
+def mark_unconfirmed(session: Session, row_id: int, attempt: int, error: str) -> bool:
+    return _guarded(
+        session, row_id, attempt, ("handed_over",), status="unconfirmed", lease_until=None, last_error=error[:2000]
+    )
+
+
+def _guarded(session: Session, row_id: int, attempt: int, statuses: Sequence[str], **values: Any) -> bool:
+    changed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.attempts == attempt, OutboxMessage.status.in_(statuses))
+        .values(**values)
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(changed)
+
+
+def failing(session: Session, created_before: datetime) -> list[OutboxMessage]:
+    """Emails failing since before ``created_before``, and emails whose delivery is unconfirmed."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == "email")
+            .where(
+                (
+                    (OutboxMessage.status == "pending")
+                    & (OutboxMessage.attempts > 0)
+                    & (OutboxMessage.created_at <= created_before)
+                )
+                | (OutboxMessage.status == "unconfirmed")
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def listing(session: Session, include_sent: bool = False, limit: int = 200) -> list[OutboxMessage]:
+    statement = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if not include_sent:
+        statement = statement.where(OutboxMessage.status != "sent")
+    return list(reversed(session.scalars(statement).all()))
+
+
+def counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: int(n) for status, n in rows}

@@ -1,0 +1,280 @@
+"""Alerts fixtures: a real SMTP server (aiosmtpd) on loopback, a migrated database with a config that
+points at both, and helpers that insert incidents, posts and grade history directly."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from storage.db import migrate
+from storage.instants import BEIJING
+from storage.models import Document, GradeChange, Incident, IncidentDocument, Source
+
+
+def bj(text: str) -> datetime:
+    """``"11-27 05:30"`` (2026, 北京时间) -> aware UTC."""
+    return datetime.strptime(f"2026-{text}", "%Y-%m-%d %H:%M").replace(tzinfo=BEIJING).astimezone(UTC)
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    message: Message
+
+    @property
+    def kind(self) -> str:
+        return str(self.message["X-Yuqing-Kind"])
+
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        return str(part.get_content())
+
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))  # type: ignore[attr-defined]
+        return str(part.get_content())
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP server accepted, in order; ``refuse`` makes it answer 451 to the end of data."""
+
+    received: list[Received] = field(default_factory=list)
+    refuse: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return "451 4.3.0 try again later"
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
+        with self.lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 2.0.0 OK"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return list(self.received)
+
+    def take(self) -> list[Received]:
+        with self.lock:
+            taken, self.received[:] = list(self.received), []
+        return taken
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mailbox = Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """A loopback port with nothing listening yet (the server is down)."""
+    return free_port()
+
+
+CONFIG = """
+[database]
+url = "{url}"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+sender = "住建舆情监测 <yuqing@zjt.example.cn>"
+timeout = "5s"
+
+[recipients]
+duty = ["值班室 <duty@zjt.example.cn>", "duty2@zjt.example.cn"]
+leadership = ["leader@zjt.example.cn"]
+
+[topics.engineering_quality]
+department = "工程质量安全监管处"
+emails = ["gczl@zjt.example.cn"]
+
+[clocks]
+follow_up = "12h"
+
+[alerts]
+self_test = {self_test}
+{alerts}
+
+[schedule]
+self_test = "0 8 * * *"
+"""
+
+
+@pytest.fixture
+def alerts_config(write_config: Callable[..., Path], database_url: str, engine: Engine) -> Callable[..., Path]:
+    """Write config.toml for this test's database and SMTP port; the database is migrated once."""
+    migrate(engine)
+
+    def write(port: int, *, self_test: bool = False, alerts: str = "", extra: str = "") -> Path:
+        body = CONFIG.format(url=database_url, port=port, self_test=str(self_test).lower(), alerts=alerts) + extra
+        return write_config(body)
+
+    return write
+
+
+def add_incident(
+    session: Session,
+    *,
+    title: str = "临沂兰山区在建工地塔吊倒塌致3人死亡",
+    grades: list[tuple[datetime, str]],
+    first_reported_at: datetime,
+    detected_at: datetime,
+    occurred_at: datetime | None = None,
+    topics: list[str] | None = None,
+    in_jurisdiction: bool = True,
+    status: str = "open",
+    casualties: dict[str, Any] | None = None,
+) -> Incident:
+    """An incident with its grade history: ``grades`` is [(at, grade), …], the last being the current grade."""
+    incident = Incident(
+        title=title,
+        status=status,
+        grade=grades[-1][1],
+        grade_reasons=[f"测试定级（{grades[-1][1]}）"],
+        topics=topics if topics is not None else ["engineering_quality"],
+        province="山东省" if in_jurisdiction else "河南省",
+        city="临沂市" if in_jurisdiction else "郑州市",
+        district="兰山区" if in_jurisdiction else None,
+        in_jurisdiction=in_jurisdiction,
+        casualties=casualties if casualties is not None else {"deaths": {"value": 3, "phrase": "造成3人死亡"}},
+        occurred_at=occurred_at,
+        first_reported_at=first_reported_at,
+        detected_at=detected_at,
+        updated_at=detected_at,
+    )
+    session.add(incident)
+    session.flush()
+    for at, grade in grades:
+        session.add(GradeChange(incident_id=incident.id, at=at, grade=grade, reasons=[f"测试定级（{grade}）"]))
+    session.flush()
+    return incident
+
+
+def add_post(
+    session: Session,
+    incident: Incident,
+    *,
+    url: str,
+    title: str,
+    published_at: datetime,
+    source: str = "大众网",
+    kind: str = "news",
+    text: str = "正文",
+    reposts: int = 0,
+) -> Document:
+    source_row = session.query(Source).filter_by(name=source).one_or_none()
+    if source_row is None:
+        source_row = Source(name=source, type="official" if kind == "official" else "feed", created_at=published_at)
+        session.add(source_row)
+        session.flush()
+    document = Document(
+        url=url,
+        canonical_url=url,
+        content_hash=str(abs(hash(url))),
+        source_id=source_row.id,
+        kind=kind,
+        title=title,
+        text=text,
+        published_at=published_at,
+        fetched_at=published_at + timedelta(minutes=1),
+        reposts=reposts,
+    )
+    session.add(document)
+    session.flush()
+    session.add(IncidentDocument(document_id=document.id, incident_id=incident.id, joined_at=published_at))
+    session.flush()
+    return document
+
+
+@dataclass
+class Hook:
+    path: str
+    body: dict[str, Any]
+
+
+class WebhookServer:
+    """A loopback robot: records every POST (path with query, JSON body), answers errcode 0."""
+
+    def __init__(self) -> None:
+        received: list[Hook] = []
+        self.received = received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                received.append(Hook(self.path, json.loads(self.rfile.read(length))))
+                answer = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+@pytest.fixture
+def webhook_server() -> Iterator[WebhookServer]:
+    server = WebhookServer()
+    yield server
+    server.stop()
