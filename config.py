@@ -19,6 +19,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
@@ -38,12 +39,14 @@ from vocabulary import DEFAULT_DEPARTMENTS, grade_rank
 logger = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "YUQING_DATABASE_URL"
+FAULT_INJECTION_ENV = "YUQING_TEST_CRASH_AT"  # tests only: see alerts/outbox.py
 DEFAULT_PATH = Path("config.toml")
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _EMAIL = re.compile(r"^[^@\s<>]+@[A-Za-z0-9.-]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]+@")
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -86,6 +89,21 @@ def _check_regex(value: str) -> str:
     return value
 
 
+def _check_redis_url(value: str) -> str:
+    check_redis_url(value)
+    if urlsplit(value).password:
+        raise ValueError(
+            "不要把密码写在配置文件里：redis_url 只写不含密码的地址，"
+            "把含密码的完整地址放进环境变量，并用 redis_url_env 写明变量名"
+        )
+    return value
+
+
+def check_redis_url(url: str) -> None:
+    if not re.match(r"^rediss?://[^/?#]", url):
+        raise ValueError('应为 Redis 地址，如 "redis://10.0.0.5:6379/0"（TLS 用 "rediss://"）')
+
+
 def check_database_url(url: str) -> None:
     if not re.match(r"^(sqlite(\+pysqlite)?:///|postgres(ql)?(\+psycopg)?://)", url):
         raise ValueError('应为 "sqlite:///相对或绝对路径" 或 "postgresql://用户@主机/库名"')
@@ -96,6 +114,7 @@ Address = Annotated[str, AfterValidator(_check_address)]
 EnvName = Annotated[str, AfterValidator(_check_env_name)]
 Crontab = Annotated[str, AfterValidator(_check_crontab)]
 Regex = Annotated[str, AfterValidator(_check_regex)]
+RedisUrl = Annotated[str, AfterValidator(_check_redis_url)]
 Grade = Literal["especially_major", "major", "large", "general"]
 
 
@@ -209,6 +228,15 @@ class GradingConfig(Section):
     accident: AccidentConfig = AccidentConfig()
     opinion: OpinionConfig = OpinionConfig()
     regrade_for: Duration = timedelta(days=30)
+    topic_min_grade: dict[str, Grade] = {}
+
+    @model_validator(mode="after")
+    def _known_topics(self) -> GradingConfig:
+        unknown = sorted(set(self.topic_min_grade) - set(DEFAULT_DEPARTMENTS))
+        if unknown:
+            known = ", ".join(DEFAULT_DEPARTMENTS)
+            raise ValueError(f"topic_min_grade 中的议题 {unknown[0]!r} 未知，应为 {known} 之一")
+        return self
 
 
 class ClocksConfig(Section):
@@ -260,6 +288,128 @@ class CrawlConfig(Section):
     concurrency_per_domain: int = Field(default=2, ge=1, le=64)
     autothrottle: bool = True
     near_duplicate_window: Duration = timedelta(days=7)
+    queue: Literal["memory", "redis"] = "memory"
+    redis_url: RedisUrl | None = None
+    redis_url_env: EnvName | None = None
+
+    @model_validator(mode="after")
+    def _redis_needs_an_address(self) -> CrawlConfig:
+        if self.queue == "redis" and not (self.redis_url or self.redis_url_env):
+            raise ValueError(
+                'queue = "redis" 时必须给出 [crawl].redis_url（如 "redis://10.0.0.5:6379/0"），'
+                "或用 [crawl].redis_url_env 写明保存 Redis 地址的环境变量名"
+            )
+        return self
+
+
+# --- incidents (研判): grouping, promotion, lifecycle, emergence --------------------------------------
+
+
+class EmergenceConfig(Section):
+    """Mirrors ``incidents.emergence.EmergenceSettings``."""
+
+    baseline_days: int = Field(default=7, ge=1)
+    min_count: int = Field(default=3, ge=1)
+    min_ratio: float = Field(default=3.0, gt=0)
+    p_value: float = Field(default=0.01, gt=0, le=1)
+    floor: float = Field(default=0.2, gt=0)
+
+
+class IncidentsConfig(Section):
+    similarity: float = Field(default=0.3, gt=0, le=1)
+    window: Duration = timedelta(hours=48)
+    promote_posts: int = Field(default=3, ge=1)
+    promote_sources: int = Field(default=2, ge=1)
+    promote_on_casualties: bool = True
+    promote_on_central_media: bool = True
+    active_posts: int = Field(default=3, ge=1)
+    quiet_after: Duration = timedelta(hours=24)
+    quiet_posts: int = Field(default=2, ge=0)
+    close_after: Duration = timedelta(hours=72)
+    reopen_within: Duration = timedelta(days=30)
+    representatives: int = Field(default=5, ge=1)
+    emergence: EmergenceConfig = EmergenceConfig()
+
+
+# --- alerts (预警): routing, quiet hours, delivery, webhooks ----------------------------------------
+
+RecipientGroup = Literal["duty", "leadership", "department"]
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _check_quiet_hours(value: str) -> str:
+    if not _QUIET_HOURS.match(value) or value[:5] == value[6:]:
+        raise ValueError('应为北京时间段 "HH:MM-HH:MM"，如 "22:00-07:00"（可跨午夜，起止不能相同）')
+    return value
+
+
+QuietHours = Annotated[str, AfterValidator(_check_quiet_hours)]
+
+
+class RouteConfig(Section):
+    """Who receives each kind of notification: groups duty, leadership, department (the incident's topics)."""
+
+    alert: list[RecipientGroup] = ["duty", "department"]
+    upgrade: list[RecipientGroup] = ["duty", "department"]
+    reminder: list[RecipientGroup] = ["duty", "department"]
+    breach: list[RecipientGroup] = ["duty", "department", "leadership"]
+    response: list[RecipientGroup] = ["duty", "department"]
+    blind_spot: list[RecipientGroup] = ["duty"]
+    self_test: list[RecipientGroup] = ["duty"]
+
+
+class WebhookConfig(Section):
+    """A WeCom (企业微信) or DingTalk (钉钉) group robot; its URL carries the access token."""
+
+    name: str = Field(min_length=1, max_length=100)
+    type: Literal["wecom", "dingtalk"]
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    url_env: EnvName | None = None
+    secret_env: EnvName | None = None
+    kinds: list[Literal["alert", "upgrade", "reminder", "breach", "response", "blind_spot", "self_test"]] = [
+        "alert",
+        "upgrade",
+        "breach",
+    ]
+    escalation: bool = True
+
+    @model_validator(mode="after")
+    def _one_address(self) -> WebhookConfig:
+        if bool(self.url) == bool(self.url_env):
+            raise ValueError("url 与 url_env 二选一：机器人地址含访问令牌，建议放在环境变量里并用 url_env 写明变量名")
+        if self.secret_env and self.type != "dingtalk":
+            raise ValueError('secret_env（加签密钥）只用于 type = "dingtalk"')
+        return self
+
+
+class AlertsConfig(Section):
+    min_grade: Grade = "large"
+    leadership_grade: Grade = "especially_major"
+    auto_accept_release: bool = True
+    quiet_hours: QuietHours | None = None
+    self_test: bool = True
+    top_posts: int = Field(default=5, ge=1, le=20)
+    retry_initial: Duration = timedelta(minutes=1)
+    retry_max: Duration = timedelta(minutes=30)
+    lease: Duration = timedelta(minutes=10)
+    escalate_after: Duration = timedelta(minutes=15)
+    route: RouteConfig = RouteConfig()
+    webhooks: list[WebhookConfig] = []
+
+    @model_validator(mode="after")
+    def _unique_webhooks(self) -> AlertsConfig:
+        names = [w.name for w in self.webhooks]
+        if len(names) != len(set(names)):
+            raise ValueError("[[alerts.webhooks]] 的 name 重复；每个机器人的 name 必须唯一")
+        return self
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookTarget:
+    """A webhook's address and DingTalk signing secret, resolved from the environment."""
+
+    url: str
+    secret: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,10 +434,15 @@ class Config(Section):
     smtp: SmtpConfig = SmtpConfig()
     jurisdiction: JurisdictionConfig = JurisdictionConfig()
     crawl: CrawlConfig = CrawlConfig()
+    incidents: IncidentsConfig = IncidentsConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     _path: Path = PrivateAttr(default=DEFAULT_PATH)
     _smtp_password: str | None = PrivateAttr(default=None)
+    _redis_url: str | None = PrivateAttr(default=None)
     _source_secrets: dict[str, SourceSecrets] = PrivateAttr(default_factory=dict)
+    _webhooks: dict[str, WebhookTarget] = PrivateAttr(default_factory=dict)
+    _fault_injection: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:
@@ -305,6 +460,20 @@ class Config(Section):
     @property
     def smtp_password(self) -> str | None:
         return self._smtp_password
+
+    @property
+    def redis_url(self) -> str | None:
+        """Where the crawlers share their queue (``[crawl] queue = "redis"``), password included; else None."""
+        return self._redis_url
+
+    def webhook_target(self, name: str) -> WebhookTarget | None:
+        """URL and secret of the webhook ``name`` ([[alerts.webhooks]]), resolved from the environment."""
+        return self._webhooks.get(name)
+
+    @property
+    def fault_injection(self) -> str | None:
+        """Tests only: ``YUQING_TEST_CRASH_AT`` names a delivery step at which the process kills itself."""
+        return self._fault_injection
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -367,7 +536,48 @@ def _apply_environment(config: Config, path: Path, environ: Mapping[str, str]) -
             raise ConfigError(message, path=str(path))
         resolved._smtp_password = secret
     resolved._source_secrets = {s.name: _source_secrets(s, path, environ) for s in config.sources}
+    if config.crawl.queue == "redis":
+        resolved._redis_url = _redis_url(config.crawl, path, environ)
+    resolved._webhooks = {w.name: _webhook_target(w, path, environ) for w in config.alerts.webhooks}
+    resolved._fault_injection = environ.get(FAULT_INJECTION_ENV) or None
     return resolved
+
+
+def _webhook_target(webhook: WebhookConfig, path: Path, environ: Mapping[str, str]) -> WebhookTarget:
+    where = f'{path}: [[alerts.webhooks]]（name = "{webhook.name}"）'
+    url = webhook.url or environ.get(webhook.url_env or "") or ""
+    if not re.match(r"^https?://", url):
+        message = (
+            f"{where}.url_env: 环境变量 {webhook.url_env} 未设置或不是 http(s) 地址。"
+            f"提示：export {webhook.url_env}=机器人的 Webhook 地址 后再运行。"
+        )
+        raise ConfigError(message, path=str(path))
+    secret = environ.get(webhook.secret_env) if webhook.secret_env else None
+    if webhook.secret_env and not secret:
+        name = webhook.secret_env
+        message = f"{where}.secret_env: 环境变量 {name} 未设置。提示：export {name}=SEC… 后再运行。"
+        raise ConfigError(message, path=str(path))
+    return WebhookTarget(url=url, secret=secret)
+
+
+def _redis_url(crawl: CrawlConfig, path: Path, environ: Mapping[str, str]) -> str:
+    """``[crawl].redis_url``, or the URL (password and all) in the variable ``redis_url_env`` names, which wins."""
+    name = crawl.redis_url_env
+    url = (environ.get(name) or "") if name else ""
+    if not url:
+        if crawl.redis_url:
+            return crawl.redis_url
+        message = (
+            f"{path}: [crawl].redis_url_env: 应为已设置的环境变量名，但环境变量 {name} 未设置。"
+            f"提示：export {name}=redis://:密码@主机:6379/0 后再运行，或在 [crawl].redis_url 写出不含密码的地址。"
+        )
+        raise ConfigError(message, path=str(path))
+    try:
+        check_redis_url(url)
+    except ValueError as exc:
+        message = f"{path}: [crawl].redis_url_env: 环境变量 {name} 的内容不对：{exc}。提示：修正该环境变量。"
+        raise ConfigError(message, path=str(path)) from None
+    return url
 
 
 def _source_secrets(source: SourceConfig, path: Path, environ: Mapping[str, str]) -> SourceSecrets:
@@ -439,6 +649,7 @@ def _describe(path: Path, error: Any, data: Mapping[str, Any]) -> str:
     kind = error["type"]
     key = _key_path(loc, data)
     given = f"，实际为 {error['input']!r}" if kind not in ("missing", "extra_forbidden") else ""
+    given = _URL_PASSWORD.sub(r"\1***@", given)  # never echo a password written in a URL
     expected, hint = _EXPECTED.get(kind, (None, None))
     ctx = error.get("ctx") or {}
     if kind == "literal_error":
