@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -474,6 +474,15 @@ class Config(Section):
     def fault_injection(self) -> str | None:
         """Tests only: ``YUQING_TEST_CRASH_AT`` names a delivery step at which the process kills itself."""
         return self._fault_injection
+
+    def departments(self, topics: Iterable[str]) -> list[str]:
+        """The responsible departments of ``topics`` ([topics.<key>] department), each once, in topic order."""
+        names: list[str] = []
+        for topic in topics:
+            settings = getattr(self.topics, topic, None)
+            if settings is not None and settings.department not in names:
+                names.append(settings.department)
+        return names
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -25,17 +25,8 @@ UNROUTED_DEPARTMENT = "未定（由值班室转办）"
 NEVER_HELD = ("major", "especially_major")  # design.md: quiet hours never hold back 重大/特别重大
 
 
-def departments(topics: Iterable[str], config: Config) -> list[str]:
-    names: list[str] = []
-    for topic in topics:
-        settings = getattr(config.topics, topic, None)
-        if settings is not None and settings.department not in names:
-            names.append(settings.department)
-    return names
-
-
 def department_label(topics: Iterable[str], config: Config) -> str:
-    return "、".join(departments(topics, config)) or UNROUTED_DEPARTMENT
+    return "、".join(config.departments(topics)) or UNROUTED_DEPARTMENT
 
 
 def recipients(kind: str, topics: Sequence[str], grade: str | None, config: Config) -> list[str]:

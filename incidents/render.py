@@ -142,7 +142,7 @@ def to_json(v: View, config: Config) -> dict[str, Any]:
             {"at": _iso(c.at), "grade": c.grade, "reasons": list(c.reasons), "by_hand": c.by_hand} for c in v.history
         ],
         "topics": list(incident.topics or []),
-        "departments": departments(incident.topics or [], config),
+        "departments": config.departments(incident.topics or []),
         "place": {"province": incident.province, "city": incident.city, "district": incident.district},
         "in_jurisdiction": incident.in_jurisdiction,
         "casualties": dict(incident.casualties or {}),
@@ -188,15 +188,6 @@ def spread_json(spread: Spread) -> dict[str, Any]:
     }
 
 
-def departments(topics: list[str], config: Config) -> list[str]:
-    found: list[str] = []
-    for topic in topics:
-        settings = getattr(config.topics, topic, None)
-        if settings is not None and settings.department not in found:
-            found.append(settings.department)
-    return found
-
-
 def table(found: list[View]) -> str:
     if not found:
         return "暂无事件。"
@@ -226,7 +217,7 @@ def details(v: View, config: Config) -> str:
         "定级理由：" + "；".join(v.grade_reasons),
         f"地点：{place_text(incident)}　属地：{'本省' if incident.in_jurisdiction else '外省（不计时、不升级）'}",
         "议题：" + "、".join(TOPICS.get(t, t) for t in incident.topics or []),
-        "责任处室：" + "、".join(departments(incident.topics or [], config)),
+        "责任处室：" + "、".join(config.departments(incident.topics or [])),
         f"发生时间：{format_beijing(incident.occurred_at)}　首次报道：{format_beijing(incident.first_reported_at)}"
         f"　发现时间：{format_beijing(incident.detected_at)}",
     ]
