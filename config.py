@@ -220,6 +220,11 @@ class OpinionConfig(Section):
     large_posts: int = Field(default=50, ge=1)
     major_posts: int = Field(default=300, ge=1)
     central_media_grade: Grade = "large"
+    provincial_sources: int = Field(default=5, ge=1)
+    provincial_media_grade: Grade = "large"
+    growth_posts: int = Field(default=20, ge=1)
+    growth_factor: float = Field(default=4.0, gt=1)
+    growth_grade: Grade = "large"
     mass_gathering_grade: Grade = "large"
     mass_gathering_terms: list[str] = ["聚集", "堵路", "维权", "上访", "群体", "拉横幅", "围堵"]
 

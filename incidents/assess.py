@@ -28,7 +28,7 @@ from incidents import grading
 from incidents.grouping import reach_of, write_keys
 from incidents.jurisdiction import in_jurisdiction
 from incidents.members import Member, load_members
-from incidents.spread import measure
+from incidents.spread import HOUR, Spread, measure
 from incidents.summary import Summary, summarize
 from storage.models import GradeChange, Incident
 
@@ -103,6 +103,8 @@ def assess_grade(
         window_posts=spread.window_posts,
         window_sources=spread.window_sources,
         central_media=summary.central_media,
+        provincial_sources=spread.tiers.get("provincial", 0),
+        surge=surge(spread),
         gathering_terms=grading.gathering_terms(
             [f"{m.title} {m.text}" for m in members], config.grading.opinion.mass_gathering_terms
         ),
@@ -111,6 +113,14 @@ def assess_grade(
     auto = grading.grade(evidence, config.grading)
     grade, reasons = grading.with_hand(auto, hand_grade(session, incident))
     record_grade(session, incident, grade, reasons, now)
+
+
+def surge(spread: Spread) -> tuple[int, int] | None:
+    """The hour with the most posts, with the hour before it: (posts, posts the hour before)."""
+    if spread.peak is None:
+        return None
+    before = next((h.posts for h in spread.hours if h.start == spread.peak.start - HOUR), 0)
+    return spread.peak.posts, before
 
 
 def hand_grade(session: Session, incident: Incident) -> tuple[str, list[str]] | None:

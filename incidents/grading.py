@@ -38,6 +38,9 @@ class Evidence:
     window_posts: int = 0
     window_sources: int = 0
     central_media: bool = False
+    provincial_sources: int = 0
+    # the busiest hour's posts and the hour before's: a surge is growth, whatever the totals
+    surge: tuple[int, int] | None = None
     gathering_terms: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
 
@@ -107,6 +110,14 @@ def _opinion(evidence: Evidence, settings: GradingConfig) -> list[tuple[str, str
         found.append((reached, f"{span}内{posts}条帖文（{label(reached)}）"))
     if evidence.central_media:
         found.append((opinion.central_media_grade, f"中央媒体报道（{label(opinion.central_media_grade)}）"))
+    if evidence.provincial_sources >= opinion.provincial_sources and opinion.provincial_media_grade != "general":
+        reached = opinion.provincial_media_grade
+        found.append((reached, f"{evidence.provincial_sources}家省级媒体报道（{label(reached)}）"))
+    if evidence.surge is not None and opinion.growth_grade != "general":
+        now_posts, before = evidence.surge
+        if now_posts >= opinion.growth_posts and now_posts >= opinion.growth_factor * max(before, 1):
+            reached = opinion.growth_grade
+            found.append((reached, f"1小时内帖文由{before}条增至{now_posts}条，快速扩散（{label(reached)}）"))
     if evidence.gathering_terms:
         terms = "、".join(evidence.gathering_terms[:2])
         reached = opinion.mass_gathering_grade

@@ -194,3 +194,15 @@ def test_casualties_after_the_regrade_period_do_not_count() -> None:
     ]
     assert summarize(members, timedelta(days=2)).casualties.deaths == Figure(3, "造成3人死亡")
     assert summarize(members, timedelta(days=30)).casualties.deaths == Figure(12, "12人死亡")
+
+
+def test_provincial_media_and_a_surge_raise_the_grade() -> None:
+    settings = config_module.Config().grading
+    quiet = Evidence(casualties=Casualties(), window=timedelta(hours=2), provincial_sources=4, surge=(19, 2))
+    assert grade(quiet, settings)[0] == "general"
+    provincial = Evidence(casualties=Casualties(), window=timedelta(hours=2), provincial_sources=5)
+    assert grade(provincial, settings) == ("large", ["5家省级媒体报道（较大）"])
+    surge = Evidence(casualties=Casualties(), window=timedelta(hours=2), surge=(24, 6))
+    assert grade(surge, settings) == ("large", ["1小时内帖文由6条增至24条，快速扩散（较大）"])
+    steady = Evidence(casualties=Casualties(), window=timedelta(hours=2), surge=(24, 7))
+    assert grade(steady, settings)[0] == "general"  # 24 < 4 × 7: busy, not growing
