@@ -28,7 +28,14 @@ from storage.instants import parse_instant
 logger = logging.getLogger("yuqing")
 
 # Each stage owns its sub-commands: a module with ``register(commands, common)``, in the order of help.
-STAGE_COMMANDS = ["storage.commands", "nlp.commands", "crawlers.commands", "incidents.commands", "alerts.commands"]
+STAGE_COMMANDS = [
+    "storage.commands",
+    "nlp.commands",
+    "crawlers.commands",
+    "incidents.commands",
+    "alerts.commands",
+    "reports.commands",
+]
 
 _ARGPARSE_MESSAGES = [
     (r"argument command: invalid choice: (.*) \(choose from (.*)\)", r"未知的命令 \1，可选：\2"),

@@ -158,6 +158,10 @@ class PlaceFinder:
         mention = next(m for u, m in mentions if u == chosen)
         return _place(chosen, mention)
 
+    def is_place_name(self, word: str) -> bool:
+        """True when ``word`` is a name in the gazetteer (济南, 兰山区, 山东省), however weak."""
+        return word.strip() in self._index
+
     def province_of(self, name: str) -> str | None:
         """The province of a place name (full name, alias or weak alias); None if unknown or ambiguous."""
         names = [n for n in self._index.get(name.strip(), ()) if n.strength != _LOCAL]

@@ -373,6 +373,8 @@ def _place_names(gazetteer: Path) -> frozenset[str]:
 
 
 def _surname(word: str) -> str | None:
+    if not word:
+        return None  # a cue word at the very end of the text
     if word[:2] in COMPOUND_SURNAMES:
         return word[:2]
     return word[0] if word[0] in SURNAMES else None

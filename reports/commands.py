@@ -1,0 +1,146 @@
+"""The reports stage's commands, ``yuqing digest`` and ``yuqing report``, and the jobs the scheduler runs.
+
+Both write ``DIR/<name>.html`` (charts as ``data:`` URIs, one self-contained file) and ``DIR/<name>.docx``,
+and with ``--send`` mail the HTML with inline charts and the .docx attached. Bad input (a malformed
+``--week``, an unknown incident) is a Chinese message and exit status 2; a failed send is exit status 1
+(the files are written; ``--send`` can be repeated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cli import parse_now
+from config import Config
+from errors import InputError
+from reports import docx, html
+from reports.data import find_incident, last_complete_week, parse_week
+from reports.digest import build_digest
+from reports.document import Report
+from reports.evaluation import build_evaluation
+from reports.send import recipients_for, send_report
+from scheduler import Runtime
+from storage.db import ensure_ready
+
+logger = logging.getLogger("yuqing")
+
+DEFAULT_OUT = Path("reports-out")
+NOW_HELP = "把这个时刻当作现在（回放历史、测试），如 2026-11-30T08:30:00+08:00；不带时区按北京时间"
+
+
+def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
+    digest = commands.add_parser(
+        "digest",
+        parents=common,
+        help="生成舆情周报（HTML 与 Word），可发送邮件",
+        description="生成一周（周一 00:00 至周日 24:00，北京时间）的舆情周报，与上周对比：\n"
+        "总量、分专题、分地市、分来源级别、情感与负面占比、事件与回应时限、苗头性舆情、热词、\n"
+        "各处室回应情况、重点信息。写出 舆情周报_<周>.html 和 .docx；--send 发送邮件（附 Word）。\n"
+        "例：yuqing digest --week 2026-W48 --out reports-out --send",
+    )
+    digest.add_argument("--week", metavar="YYYY-Www", help="ISO 周，如 2026-W48（缺省为上一个完整周）")
+    _common_options(digest)
+    digest.set_defaults(handler=cmd_digest)
+
+    report = commands.add_parser(
+        "report",
+        parents=common,
+        help="生成一起事件的应对效果评估（HTML 与 Word），可发送邮件",
+        description="评估一起事件的应对：处置时间线、各时限（自三个起算时刻）、六维评分与等级、\n"
+        "新华网速度等级、问题认定（报告不及时／回应不妥当／处置不得力）与处理建议、发布要素核对。\n"
+        "已结束的事件按结束时刻评估，其他事件按现在（或 --now）评估。\n"
+        "例：yuqing report 42 --out reports-out --send",
+    )
+    report.add_argument("incident", metavar="INCIDENT", help="事件编号（yuqing incidents 可查）")
+    _common_options(report)
+    report.set_defaults(handler=cmd_report)
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_OUT, help="输出目录（缺省 ./reports-out）")
+    parser.add_argument("--send", action="store_true", help="写出文件后按 config.toml 的收件人发送邮件")
+    parser.add_argument("--now", metavar="ISO", help=NOW_HELP)
+
+
+@dataclass(frozen=True)
+class Written:
+    html: Path
+    docx: Path
+    sent: str | None
+
+
+def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
+    now = parse_now(args.now) if args.now else datetime.now(UTC)
+    week = parse_week(args.week) if args.week else last_complete_week(now)
+    ensure_ready(runtime.engine)
+    written = run_digest(runtime, week.label, now, args.out, send=args.send)
+    _print(written)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, runtime: Runtime) -> int:
+    now = parse_now(args.now) if args.now else datetime.now(UTC)
+    try:
+        incident_id = int(args.incident)
+    except ValueError:
+        raise InputError(
+            f"事件编号 {args.incident!r} 无效：应为数字。提示：用 yuqing incidents 查看事件编号。"
+        ) from None
+    ensure_ready(runtime.engine)
+    written = run_report(runtime, incident_id, now, args.out, send=args.send)
+    _print(written)
+    return 0
+
+
+def run_digest(runtime: Runtime, week_label: str, now: datetime, out: Path, *, send: bool) -> Written:
+    """Build, write and optionally mail the digest of ``week_label``; also the scheduler's Monday job."""
+    week = parse_week(week_label)
+    with runtime.sessions() as session:
+        report = build_digest(session, week, runtime.config)
+    return _write(report, runtime.config, now, out, send=send, topics=None)
+
+
+def run_report(runtime: Runtime, incident_id: int, now: datetime, out: Path, *, send: bool) -> Written:
+    """Build, write and optionally mail the evaluation of one incident (also run when an incident closes)."""
+    with runtime.sessions() as session:
+        incident = find_incident(session, incident_id)
+        if incident is None:
+            raise InputError(
+                f"找不到事件 {incident_id}（或它是候选、已合并的事件）。提示：用 yuqing incidents 查看事件编号。"
+            )
+        topics = list(incident.topics or [])
+        report = build_evaluation(session, incident, now, runtime.config)
+    return _write(report, runtime.config, now, out, send=send, topics=topics)
+
+
+def weekly_digest_job(runtime: Runtime, now: datetime, out: Path = DEFAULT_OUT) -> Written:
+    """The scheduler's Monday job: the week that just ended, written and mailed."""
+    return run_digest(runtime, last_complete_week(now).label, now, out, send=True)
+
+
+def _write(
+    report: Report, config: Config, now: datetime, out: Path, *, send: bool, topics: list[str] | None
+) -> Written:
+    out.mkdir(parents=True, exist_ok=True)
+    html_path, docx_path = out / f"{report.filename}.html", out / f"{report.filename}.docx"
+    document = docx.render(report)
+    html_path.write_text(html.render(report, images="data"), encoding="utf-8")
+    docx_path.write_bytes(document)
+    sent = None
+    if send:
+        recipients = recipients_for(report, config, topics)
+        sent = send_report(report, html.render(report, images="cid"), document, config, now, recipients)
+    logger.info("report written file=%s sent=%s", html_path, bool(sent))
+    return Written(html_path, docx_path, sent)
+
+
+def _print(written: Written) -> None:
+    print(f"已写出：{written.html}")
+    print(f"已写出：{written.docx}")
+    if written.sent:
+        print(f"邮件：{written.sent}")
