@@ -14,10 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The pipeline on the simulated web (simweb/demo.py): serve it on 127.0.0.1, crawl one source of each type
-# into a fresh database under .demo/, list source health, tag, export. No internet needed.
+# The whole system on the simulated web (simweb/demo.py): a week of opinion with a compressed clock, a local
+# SMTP server saving every email under .demo/mail/, the digest and evaluations in .demo/reports-out/. No internet.
 demo: venv
-	$(BIN)/python -m simweb.demo --dir $(DEMO)
+	$(BIN)/yuqing demo --dir $(DEMO)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -35,6 +35,7 @@ STAGE_COMMANDS = [
     "incidents.commands",
     "alerts.commands",
     "reports.commands",
+    "daemon.commands",
 ]
 
 _ARGPARSE_MESSAGES = [
@@ -115,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Runtime], int] = args.handler
     runtime: Runtime | None = None
     try:
+        if getattr(args, "skip_runtime", False):  # ``demo`` builds its own config and database
+            return handler(args, None)  # type: ignore[arg-type]
         runtime = build(config_module.load(args.config))
         return handler(args, runtime)
     except MonitorError as exc:

@@ -226,7 +226,7 @@ class OpinionConfig(Section):
     growth_factor: float = Field(default=4.0, gt=1)
     growth_grade: Grade = "large"
     mass_gathering_grade: Grade = "large"
-    mass_gathering_terms: list[str] = ["聚集", "堵路", "维权", "上访", "群体", "拉横幅", "围堵"]
+    mass_gathering_terms: list[str] = ["聚集", "堵路", "维权", "上访", "群体性", "拉横幅", "围堵"]
 
 
 class GradingConfig(Section):

@@ -4,7 +4,8 @@
     ├── ConfigError               config.toml is missing, malformed or inconsistent (exit 2)
     ├── InputError                a user-supplied value (a line, an id, an instant) is wrong (exit 2)
     ├── ModelNotReady             the trained model is missing or unreadable (exit 1)
-    └── DatabaseNotReady          the database has not been created or migrated yet (exit 1)
+    ├── DatabaseNotReady          the database has not been created or migrated yet (exit 1)
+    └── DaemonRunning             another daemon already runs against this database (exit 2)
 
 Messages are Chinese sentences meant for the duty officer; context travels as keyword-only
 attributes so callers and tests never have to parse the text.
@@ -46,3 +47,13 @@ class DatabaseNotReady(MonitorError):
     def __init__(self, message: str, *, url: str) -> None:
         super().__init__(message)
         self.url = url
+
+
+class DaemonRunning(MonitorError):
+    """Another ``yuqing run`` holds the database's daemon lock; ``holder`` says who (pid, host, since)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder

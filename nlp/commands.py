@@ -19,7 +19,7 @@ from typing import Any
 from cli import open_input
 from errors import InputError
 from scheduler import Runtime
-from storage.db import ensure_ready, transaction
+from storage.db import ensure_ready
 from vocabulary import TOPICS
 
 logger = logging.getLogger("yuqing")
@@ -161,25 +161,13 @@ def _classify_input(raw: bytes) -> tuple[Any, str]:
 
 def cmd_tag(args: argparse.Namespace, runtime: Runtime) -> int:
     from nlp.parallel import ParallelTagger
-    from nlp.tagger import Post, Tagger
-    from storage.tags import save_tags, untagged
+    from nlp.pending import tag_untagged
+    from nlp.tagger import Tagger
 
     ensure_ready(runtime.engine)
     tagger = Tagger.load()
-    tagged, last_id = 0, 0
     with ParallelTagger(tagger, args.workers) as pool:
-        while True:
-            with runtime.sessions() as session:
-                batch = [(d.id, Post(d.text, d.title, d.published_at)) for d in untagged(session, last_id, args.batch)]
-            if not batch:
-                break
-            results = pool.tag_many([post for _id, post in batch])
-            now = datetime.now(UTC)
-            with transaction(runtime.sessions) as session:
-                for (document_id, _post), tags in zip(batch, results, strict=True):
-                    save_tags(session, document_id, tags, tagger.version, now)
-            tagged += len(batch)
-            last_id = batch[-1][0]
+        tagged = tag_untagged(runtime.sessions, pool.tag_many, tagger.version, lambda: datetime.now(UTC), args.batch)
     print(f"标注完成：{tagged} 条文档（模型 {tagger.version}，{args.workers} 个进程）。")
     logger.info("tag tagged=%d workers=%d model=%s", tagged, args.workers, tagger.version)
     return 0

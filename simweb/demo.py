@@ -1,129 +1,265 @@
-"""``python -m simweb.demo``: the whole pipeline on the simulated web, on this machine, start to finish.
+"""``yuqing demo``, ``make demo``: a week of the province's opinion, played on this machine in a minute or so.
 
-``make demo`` runs it. It serves the simulated web in this process (127.0.0.1, a free port) with the scenario
-clock held at one instant, the end of the scenario week by default, so both storylines are out; writes
-``config.toml`` into the demo folder with one source of each type pointing at it; then runs the pipeline's
-commands one after another, each as its own ``yuqing`` process, as an operator would type them, every one that
-reads the clock with ``--now`` at that instant. The server stops however the run ends. Nothing leaves the
-machine, and the ``YUQING_*`` environment (a production database URL) is not passed on to the steps.
+The simulated web (``simweb.server``) serves the corpus as published by a scenario clock, and a local SMTP
+server (aiosmtpd) saves every email as ``<dir>/mail/NNN-<kind>.eml``. A fresh database and ``config.toml``
+are written into the demo folder. Then the clock is moved through :data:`STEPS`: coarse steps through the
+routine week, fine ones around the two storylines. At each step the daemon's own parts run as they would
+live: one crawl child process (``python -m crawlers --now``) over every source, then the daemon's
+``process`` job in this process (tag with the tagger loaded once, detect, alerts tick). Storylines:
 
-Each step is a :class:`Step` in :data:`STEPS`; a later stage adds its commands there (``detect``,
-``alerts tick``, ``digest`` …). Exit status: 0, or the status of the first step that failed (130 on Ctrl-C).
+- 章丘 东柳村 征收补偿款 (day 2): 较大, 48 h to respond; the department's 通报 at T+30 h is taken as its
+  response from the official site.
+- 临沂 滨河壹号 塔吊倒塌 (Thursday 03:20): the first Weibo posts, news follows, 3 deaths (较大); the
+  department's 情况通报 at T+3 h is accepted as the release; the toll reaches 11 (重大): the release was
+  on time, no press conference is recorded, so reminders come and the 24 h breach goes to the leadership.
+
+Monday 08:30 the weekly digest is written, then an evaluation of each incident; a Chinese summary ends it.
+Nothing leaves the machine; the ``YUQING_*`` environment is not passed to the crawl children.
 """
 
 from __future__ import annotations
 
 import argparse
+import email
+import json
+import logging
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.policy import default as default_policy
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
-from simweb.corpus import BEIJING, DEFAULT_START, SCENARIO_LENGTH
+from aiosmtpd.controller import Controller
+
+import config as config_module
+from alerts.clocks import describe
+from daemon.jobs import REPORTS_MISSING, Jobs
+from incidents.render import views
+from scheduler import Runtime, build, build_jobs
+from simweb.corpus import BEIJING, DEFAULT_START
 from simweb.server import SimWeb
+from storage.db import migrate
+from vocabulary import GRADES
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DIR = Path(".demo")
-DEFAULT_NOW = DEFAULT_START + SCENARIO_LENGTH
-NOW = "{now}"  # in a step's arguments: the scenario instant, ISO 8601
-SAMPLE = (
-    '{"title": "临沂一在建工地塔吊倒塌", "text": "27日凌晨3时许，临沂市兰山区一在建工地塔吊倒塌，'
-    '造成3人死亡、2人受伤。", "published_at": "2026-11-27T08:00:00+08:00"}\n'
+KIND_LABELS = {
+    "alert": "预警",
+    "upgrade": "升级",
+    "reminder": "提醒",
+    "breach": "超时",
+    "response": "回应",
+    "blind_spot": "盲区",
+    "self_test": "自检",
+}
+
+
+def _offsets(*texts: str) -> list[timedelta]:
+    result = []
+    for text in texts:
+        days, _, rest = text.partition("d")
+        hours, _, minutes = rest.partition("h")
+        result.append(timedelta(days=int(days), hours=int(hours or 0), minutes=int(minutes.rstrip("m") or 0)))
+    return result
+
+
+# Scenario instants after DEFAULT_START (Monday 2026-11-23 08:00 北京时间) at which the pipeline runs.
+STEPS = _offsets(
+    # routine week, and the expropriation dispute (first post 1d0h40m, the department's 通报 at 2d6h40m)
+    *("0d6h", "1d0h", "1d2h", "1d6h", "1d12h", "2d0h", "2d7h", "3d0h", "3d12h"),
+    # the crane collapse (first post 3d19h20m): every 30 minutes at first, then hourly
+    *("3d19h30m", "3d20h", "3d20h30m", "3d21h", "3d21h30m", "3d22h30m", "3d23h30m"),
+    *("4d1h30m", "4d3h", "4d5h", "4d7h30m", "4d8h30m", "4d10h30m"),
+    # reminders before the 24 h press conference deadline, the breach, and the rest of the week
+    *("4d13h30m", "4d17h30m", "4d19h30m", "5d6h", "6d6h", "7d0h"),
 )
+REPORTS = "reports-out"  # the daemon writes the digest and evaluations beside its config.toml
+DIGEST_AT = timedelta(days=7, minutes=30)  # Monday 08:30: the weekly digest
+DEMO_EXTRA = """
+[smtp]
+host = "127.0.0.1"
+port = {port}
+sender = "住建舆情监测 <yuqing@zjt.example.cn>"
+timeout = "10s"
+
+[recipients]
+duty = ["省住建厅值班室 <duty@zjt.example.cn>"]
+leadership = ["厅领导 <leader@zjt.example.cn>"]
+
+[topics.engineering_quality]
+department = "工程质量安全监管处"
+emails = ["gczl@zjt.example.cn"]
+
+[topics.expropriation]
+department = "房地产市场监管处"
+emails = ["fdc@zjt.example.cn"]
+
+[grading]
+topic_min_grade = {{ expropriation = "large" }}   # 征收补偿纠纷至少为较大，48 小时内回应
+
+[alerts]
+self_test = false   # 演示中不发每日自检邮件 / no daily self-test in the demo
+"""
 
 
-@dataclass(frozen=True)
-class Step:
-    """One ``yuqing`` command of the demo. ``output`` (a file name in the demo folder) receives its standard
-    output, of which the first ``preview`` lines are shown; ``stdin`` is fed to it."""
-
-    title: str
-    args: tuple[str, ...]
-    output: str | None = None
-    preview: int = 0
-    stdin: str | None = None
+@dataclass
+class Mail:
+    number: int
+    kind: str
+    subject: str
+    sent_at: datetime | None
+    recipients: list[str]
+    path: Path
 
 
-STEPS: tuple[Step, ...] = (
-    Step("创建数据库", ("init-db",)),
-    Step("采集模拟网站（订阅源、网站、官方发布、留言板、微博各一个）", ("crawl", "--now", NOW)),
-    Step("查看来源健康状况", ("sources", "--now", NOW)),
-    Step("标注议题、情感、地点和伤亡", ("tag",)),
-    Step("导出文档（表格）", ("export", "documents"), output="documents.txt", preview=8),
-    Step("导出文档（JSON Lines）", ("export", "documents", "--json"), output="documents.jsonl"),
-    Step("标注一段新文字", ("classify",), stdin=SAMPLE),
-)
-# Files the demo writes into its folder; they are removed first, so every run starts from nothing.
-OWN_FILES = ("config.toml", "yuqing.db", "yuqing.db-wal", "yuqing.db-shm", "documents.txt", "documents.jsonl")
+@dataclass
+class MailSink:
+    """An aiosmtpd handler: every accepted message becomes ``NNN-<kind>.eml`` in ``folder``."""
+
+    folder: Path
+    mails: list[Mail] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=default_policy)
+        kind = str(message.get("X-Yuqing-Kind") or "report")
+        with self.lock:
+            number = len(self.mails) + 1
+            path = self.folder / f"{number:03d}-{kind}.eml"
+            path.write_bytes(raw)
+            date = message.get("Date")
+            sent = parsedate_to_datetime(str(date)) if date else None
+            self.mails.append(Mail(number, kind, str(message["Subject"]), sent, list(envelope.rcpt_tos), path))
+        return "250 2.0.0 OK"
 
 
-def main(argv: Sequence[str] | None = None, steps: Sequence[Step] = STEPS) -> int:
-    args = _parser().parse_args(argv)
-    folder: Path = args.dir
+@dataclass
+class ScenarioClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def play(folder: Path, steps: list[timedelta] = STEPS, verbose: bool = False) -> int:
+    """Play the scenario into ``folder`` (emptied first); print the summary; 0 on success."""
+    started = time.monotonic()
+    folder = folder.resolve()  # the crawl children run in the project folder
     _fresh(folder)
-    print(f"演示目录：{folder}；场景时刻：{args.now.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）", flush=True)
+    print(f"演示目录：{folder}（每次运行都会清空重建）", flush=True)
+    sink = MailSink(folder / "mail")
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
     try:
         with SimWeb(DEFAULT_START) as web:
-            web.set_now(args.now)
-            config = folder / "config.toml"
-            config.write_text(demo_config(web.url), encoding="utf-8")
-            print(f"模拟网站已启动：{web.url}/（仅本机，不需要联网）；配置文件：{config}", flush=True)
-            status = run_steps(steps, config, args.now, "INFO" if args.verbose else "WARNING")
-        print("模拟网站已停止。", flush=True)
-    except KeyboardInterrupt:
-        print("演示已中断，模拟网站已停止。", flush=True)
-        return 130
-    if status != 0:
-        return status
-    print(
-        f"演示完成。数据库：{folder / 'yuqing.db'}；配置：{config}；"
-        f"导出：{folder / 'documents.txt'}（表格）、{folder / 'documents.jsonl'}（JSON Lines）。",
-        flush=True,
-    )
+            config_path = folder / "config.toml"
+            config_path.write_text(demo_config(web.url) + DEMO_EXTRA.format(port=port), encoding="utf-8")
+            print(f"模拟网站：{web.url}/；本机邮件服务器：127.0.0.1:{port}（邮件存为 {sink.folder}/*.eml）", flush=True)
+            runtime = build(config_module.load(config_path))
+            try:
+                migrate(runtime.engine)
+                jobs = _run(runtime, web, steps, verbose)
+                documents = _reports(runtime, folder, jobs)
+                _summary(runtime, sink, folder, documents, time.monotonic() - started)
+            finally:
+                runtime.engine.dispose()
+    finally:
+        controller.stop()
     return 0
 
 
-def run_steps(steps: Sequence[Step], config: Path, now: datetime, log_level: str) -> int:
-    """Run ``steps`` in order; the exit status of the first that fails, else 0."""
-    for number, step in enumerate(steps, start=1):
-        print(f"\n== 第 {number} 步：{step.title}（yuqing {' '.join(step.args).replace(NOW, '…')}）", flush=True)
-        started = time.monotonic()
-        status = run_step(step, config, now, log_level)
-        print(f"（用时 {time.monotonic() - started:.1f} 秒）", flush=True)
-        if status != 0:
-            print(f"第 {number} 步“{step.title}”失败（退出状态 {status}），演示中止。", flush=True)
-            return status
-    return 0
+def _run(runtime: Runtime, web: SimWeb, steps: list[timedelta], verbose: bool) -> Jobs:
+    clock = ScenarioClock(DEFAULT_START)
+    jobs = build_jobs(runtime, clock, "INFO" if verbose else "WARNING")
+    for offset in steps:
+        clock.now = DEFAULT_START + offset
+        web.set_now(clock.now)
+        stored = _crawl(runtime, clock.now, verbose)
+        summary = jobs.process()
+        line = f"北京时间 {clock.now.astimezone(BEIJING):%m-%d %H:%M}  采集新增 {stored:>3} 条  {_brief(summary)}"
+        print(line, flush=True)
+    clock.now = DEFAULT_START + DIGEST_AT
+    print(f"北京时间 {clock.now.astimezone(BEIJING):%m-%d %H:%M}  每周一 08:30 周报：{jobs.digest()}", flush=True)
+    return jobs
 
 
-def run_step(step: Step, config: Path, now: datetime, log_level: str) -> int:
-    arguments = [argument.replace(NOW, now.isoformat()) for argument in step.args]
-    command = [sys.executable, "-m", "cli", "--config", str(config), "--log-level", log_level, *arguments]
+def _crawl(runtime: Runtime, now: datetime, verbose: bool) -> int:
+    """One crawl child over every source at ``now`` (as the daemon's crawl jobs do, one child per run)."""
+    command = [sys.executable, "-m", "crawlers", "--config", str(runtime.config.path), "--now", now.isoformat()]
+    command += ["--log-level", "INFO" if verbose else "ERROR"]
     environment = {name: value for name, value in os.environ.items() if not name.startswith("YUQING_")}
-    if step.output is None:
-        done = subprocess.run(command, cwd=ROOT, env=environment, input=step.stdin, text=True, check=False)
-        return done.returncode
-    target = config.parent / step.output
-    with target.open("w", encoding="utf-8") as out:
-        done = subprocess.run(command, cwd=ROOT, env=environment, input=step.stdin, stdout=out, text=True, check=False)
-    if step.preview:
-        lines = target.read_text(encoding="utf-8").splitlines()
-        print("\n".join(lines[: step.preview]))
-        if len(lines) > step.preview:
-            print(f"……（共 {len(lines)} 行，见 {target}）")
-    else:
-        print(f"已写入 {target}")
-    return done.returncode
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=None if verbose else subprocess.DEVNULL,
+        text=True,
+        check=False,
+    )
+    summaries = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return sum(s["new"] for s in summaries)
+
+
+def _brief(summary: str) -> str:
+    fields = dict(part.split("=", 1) for part in summary.split() if "=" in part)
+    return (
+        f"标注 {fields.get('tagged', 0):>3}  新事件 {fields.get('promoted', 0)}  调级 {fields.get('regraded', 0)}  "
+        f"发出邮件 {fields.get('sent', 0)}"
+    )
+
+
+def _reports(runtime: Runtime, folder: Path, jobs: Jobs) -> list[Path]:
+    """The evaluation of each incident that ran a clock (as ``yuqing report`` would), then every document."""
+    out = folder / REPORTS
+    if jobs.reports is None:
+        print(f"（{REPORTS_MISSING}：不生成周报和评估报告）")
+        return []
+    from reports.commands import run_report
+
+    now = DEFAULT_START + DIGEST_AT
+    with runtime.sessions() as session:
+        clocked = [v.incident.id for v in views(session, now, runtime.config) if v.clocks]
+    for incident_id in clocked:
+        run_report(runtime, incident_id, now, out, send=False)
+    return sorted(out.glob("*.html")) + sorted(out.glob("*.docx"))
+
+
+def _summary(runtime: Runtime, sink: MailSink, folder: Path, documents: list[Path], seconds: float) -> None:
+    now = DEFAULT_START + DIGEST_AT
+    print("\n==== 演示小结 ====", flush=True)
+    with runtime.sessions() as session:
+        found = views(session, now, runtime.config)
+        print(f"事件 {len(found)} 起：")
+        for v in found:
+            print(f"  #{v.incident.id} [{GRADES[v.grade]}] {v.incident.title}")
+            for clock in v.clocks:
+                print(f"      {describe(clock)}")
+    print(f"\n邮件 {len(sink.mails)} 封（北京时间，类型，主题）：")
+    for mail in sink.mails:
+        when = mail.sent_at.astimezone(BEIJING).strftime("%m-%d %H:%M") if mail.sent_at else "—"
+        print(f"  {mail.number:>3}. {when}  {KIND_LABELS.get(mail.kind, mail.kind):<4} {mail.subject}")
+    print(f"\n邮件文件（.eml，可用邮件客户端打开）：{sink.folder}/")
+    for path in documents:
+        print(f"报告文件：{path}")
+    print(f"数据库：{folder / 'yuqing.db'}；配置：{folder / 'config.toml'}；用时 {seconds:.0f} 秒。", flush=True)
 
 
 def demo_config(url: str) -> str:
     """config.toml of the demo: a database in the demo folder, one source of each type on the simulated web."""
     return f"""\
-# 演示配置（由 python -m simweb.demo 生成，每次运行都会重写）。
+# 演示配置（由 yuqing demo 生成，每次运行都会重写）。
 # 所有来源都指向本机的模拟网站 {url}/，不需要联网。
 
 [database]
@@ -173,31 +309,24 @@ pages = 10
 """
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _fresh(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in OWN_FILES:
-        (folder / name).unlink(missing_ok=True)
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "mail").mkdir(parents=True)
 
 
-def _instant(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo is not None else value.replace(tzinfo=BEIJING)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m simweb.demo",
-        description="在本机模拟网站上演示整条流程：建库、采集、来源健康、标注、导出。",
-    )
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="演示目录（默认 %(default)s）")
-    parser.add_argument(
-        "--now",
-        type=_instant,
-        default=DEFAULT_NOW,
-        help="场景时刻（ISO 8601，不带时区按北京时间；默认场景结束时，两条故事线都已发布）",
-    )
-    parser.add_argument("--verbose", action="store_true", help="显示各步骤的日志")
-    return parser
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simweb.demo", description="演示：压缩时钟回放一周舆情。")
+    parser.add_argument("--dir", type=Path, default=Path(".demo"))
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    return play(args.dir, verbose=args.verbose)
 
 
 if __name__ == "__main__":

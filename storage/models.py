@@ -305,3 +305,18 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(300))
+
+
+class JobRun(Base):
+    """The last run of one daemon job (``yuqing status``): when it started and ended, and what it did."""
+
+    __tablename__ = "job_runs"
+
+    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    summary: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)

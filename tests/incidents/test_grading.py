@@ -206,3 +206,9 @@ def test_provincial_media_and_a_surge_raise_the_grade() -> None:
     assert grade(surge, settings) == ("large", ["1小时内帖文由6条增至24条，快速扩散（较大）"])
     steady = Evidence(casualties=Casualties(), window=timedelta(hours=2), surge=(24, 7))
     assert grade(steady, settings)[0] == "general"  # 24 < 4 × 7: busy, not growing
+
+
+def test_a_social_group_is_not_a_mass_gathering() -> None:
+    terms = config_module.Config().grading.opinion.mass_gathering_terms
+    assert gathering_terms(["农村低收入群体住房保障实现应保尽保"], terms) == ()
+    assert gathering_terms(["村民因补偿款引发群体性事件"], terms) == ("群体性",)

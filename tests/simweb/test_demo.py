@@ -1,59 +1,54 @@
-"""The demo driver end to end: the simulated web, a fresh database in a temporary folder, every step."""
+"""``yuqing demo`` end to end: the simulated web, a local SMTP server saving .eml files, a fresh database,
+a week of opinion on a compressed clock. The storylines' emails are exactly the expected kinds and counts."""
 
 from __future__ import annotations
 
-import socket
-import tomllib
+import email
+from collections import Counter
+from email.policy import default as default_policy
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
 
-from simweb import demo
-from storage.db import make_engine
-from storage.models import Document, DocumentAnalysis, Source
+import cli
+
+# Per storyline (X-Yuqing-Incident of its emails): the kinds of email, in order.
+CRANE = ["alert", "response", "upgrade", "breach", "reminder", "reminder", "breach"]
+EXPROPRIATION = ["alert", "response"]
 
 
-def test_demo_crawls_every_source_type_tags_and_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_plays_the_week_and_saves_every_email(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "demo"
-    (folder / "yuqing.db").parent.mkdir()
+    folder.mkdir()
     (folder / "yuqing.db").write_text("a database left over from an earlier run")
 
-    assert demo.main(["--dir", str(folder)]) == 0
+    assert cli.main(["demo", "--dir", str(folder)]) == 0
 
     out = capsys.readouterr().out
-    assert "模拟网站已停止" in out and "演示完成" in out
-    engine = make_engine(f"sqlite:///{folder / 'yuqing.db'}")
-    try:
-        with engine.connect() as connection:
-            per_type = dict(
-                connection.execute(
-                    select(Source.type, func.count(Document.id))
-                    .join(Document, Document.source_id == Source.id)
-                    .group_by(Source.type)
-                ).all()
-            )
-            kinds = set(connection.scalars(select(Document.kind).distinct()))
-            documents = connection.scalar(select(func.count()).select_from(Document))
-            tagged = connection.scalar(select(func.count()).select_from(DocumentAnalysis))
-    finally:
-        engine.dispose()
-    assert set(per_type) == {"feed", "site", "official", "board", "weibo"}
-    assert all(count > 0 for count in per_type.values()), per_type
-    assert kinds == {"news", "official", "forum", "social"}
-    assert documents and tagged == documents
-    exported = (folder / "documents.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(exported) == documents
+    files = sorted((folder / "mail").glob("*.eml"))
+    messages = [email.message_from_bytes(f.read_bytes(), policy=default_policy) for f in files]
+    assert [f.name.split("-", 1)[1] for f in files] == [f"{m['X-Yuqing-Kind'] or 'report'}.eml" for m in messages]
+    by_incident: dict[str, list[str]] = {}
+    subjects: dict[str, str] = {}
+    for message in messages:
+        incident = message["X-Yuqing-Incident"]
+        if incident and message["X-Yuqing-Kind"]:
+            by_incident.setdefault(str(incident), []).append(str(message["X-Yuqing-Kind"]))
+            subjects.setdefault(str(incident), str(message["Subject"]))
+    crane = next(i for i, s in subjects.items() if "塔吊" in s)
+    expropriation = next(i for i, s in subjects.items() if "征收" in s or "东柳村" in s)
+    assert by_incident[crane] == CRANE
+    assert by_incident[expropriation] == EXPROPRIATION
 
+    crane_mails = [m for m in messages if str(m["X-Yuqing-Incident"]) == crane]
+    assert "[较大]" in str(crane_mails[0]["Subject"]) and "[重大]" in str(crane_mails[2]["Subject"])
+    breach = crane_mails[-1]
+    assert "召开新闻发布会已超时" in str(breach["Subject"])
+    assert "已自动采纳权威信息发布" in str(crane_mails[1]["Subject"])
+    kinds = Counter(str(m["X-Yuqing-Kind"] or "report") for m in messages)
+    assert kinds["self_test"] == 0
 
-def test_the_server_stops_when_a_step_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    failing = (demo.Step("参数有误", ("init-db", "--no-such-option")),)
-
-    assert demo.main(["--dir", str(tmp_path)], steps=failing) == 2
-
-    assert "演示中止" in capsys.readouterr().out
-    sources = tomllib.loads((tmp_path / "config.toml").read_text(encoding="utf-8"))["sources"]
-    address = urlsplit(sources[0]["url"])
-    with pytest.raises(ConnectionRefusedError), socket.create_connection((address.hostname, address.port), 1):
-        pass
+    assert "演示小结" in out and "邮件文件" in out and str(folder / "mail") in out
+    assert "召开新闻发布会：已超时" in out and "发布权威信息：已按时完成" in out
+    assert (folder / "reports-out" / "舆情周报_2026-W48.html").is_file()
+    assert "舆情周报_2026-W48.html" in out

@@ -1,0 +1,45 @@
+"""Tag every stored document that has no tags yet: the tag step of ``yuqing tag`` and of the daemon.
+
+The caller loads the tagger once (the daemon keeps it for its lifetime) and passes it in, with a
+``ParallelTagger`` for several cores or the plain tagger for one. Each batch is read, tagged outside any
+transaction, then saved in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from nlp.tagger import Post, Tags
+from storage.db import transaction
+from storage.tags import save_tags, untagged
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def tag_untagged(
+    sessions: sessionmaker[Session],
+    tag_many: Callable[[Sequence[Post]], list[Tags]],
+    model_version: str,
+    clock: Callable[[], datetime],
+    batch: int = BATCH,
+) -> int:
+    """Tag the untagged documents in id order, ``batch`` at a time; return how many were tagged."""
+    tagged, last_id = 0, 0
+    while True:
+        with sessions() as session:
+            rows = [(d.id, Post(d.text, d.title, d.published_at)) for d in untagged(session, last_id, batch)]
+        if not rows:
+            return tagged
+        results = tag_many([post for _id, post in rows])
+        now = clock()
+        with transaction(sessions) as session:
+            for (document_id, _post), tags in zip(rows, results, strict=True):
+                save_tags(session, document_id, tags, model_version, now)
+        tagged += len(rows)
+        last_id = rows[-1][0]
