@@ -66,7 +66,7 @@ def send(
     payload = _payload(build_message(row, config, now).as_bytes())
     sender = parseaddr(config.smtp.sender)[1]
     addresses = [parseaddr(r)[1] for r in row.recipients]
-    smtp = _connect(config)
+    smtp = connect(config)
     in_data = False  # while the server reads DATA, a QUIT would be read as text: drop the connection instead
     try:
         refused = _envelope(smtp, sender, addresses)
@@ -100,7 +100,8 @@ def send(
             _close(smtp)
 
 
-def _connect(config: Config) -> smtplib.SMTP:
+def connect(config: Config) -> smtplib.SMTP:
+    """An SMTP session to ``[smtp]``: TLS, STARTTLS or plain, logged in when a username is set."""
     settings = config.smtp
     timeout = settings.timeout.total_seconds()
     smtp: smtplib.SMTP | None = None

@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from alerts.failures import DeliveryFailed
-from alerts.mailer import UNDISCLOSED, _connect
+from alerts.mailer import UNDISCLOSED, connect
 from config import Config
 from errors import MonitorError
 from reports.document import Report, plain
@@ -95,7 +95,7 @@ def send_report(report: Report, html: str, docx: bytes, config: Config, now: dat
     sender = parseaddr(config.smtp.sender)[1]
     addresses = [parseaddr(r)[1] for r in recipients]
     try:
-        smtp = _connect(config)
+        smtp = connect(config)
     except DeliveryFailed as exc:
         raise ReportNotSent(f"报告未发送：{exc}", recipients=recipients) from exc
     try:
