@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from config import ClocksConfig
+from formatting import format_duration
 from storage.instants import to_beijing
 from vocabulary import grade_rank
 
@@ -191,17 +192,6 @@ def due_notifications(
 # --- rendering -------------------------------------------------------------------------------------
 
 
-def format_duration(value: timedelta) -> str:
-    """``2小时15分``, ``1天3小时``, ``45分``; under a minute ``不足1分钟``. The sign is the caller's."""
-    minutes = int(abs(value).total_seconds() // 60)
-    if minutes == 0:
-        return "不足1分钟"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{mins}分" if mins and not days else ""]
-    return "".join(parts) or "不足1分钟"
-
-
 def format_deadline(value: datetime) -> str:
     """``北京时间 11月27日 08:00``."""
     local = to_beijing(value)
@@ -218,11 +208,11 @@ def describe(clock: Clock) -> str:
         done = format_deadline(clock.stopped_at)
         if clock.state == "met":
             return f"{label}：已按时完成（{done}，截止 {deadline}）"
-        late = format_duration(clock.stopped_at - clock.deadline)
+        late = format_duration(abs(clock.stopped_at - clock.deadline))
         return f"{label}：已完成但超时 {late}（{done}，截止 {deadline}）"
     left = clock.time_left if clock.time_left is not None else timedelta(0)
     if clock.state == "running":
         return f"{label}：剩余 {format_duration(left)}（截止 {deadline}）"
     if left == timedelta(0):
         return f"{label}：已到截止时间，尚未完成（截止 {deadline}）"
-    return f"{label}：已超时 {format_duration(left)}，尚未完成（截止 {deadline}）"
+    return f"{label}：已超时 {format_duration(-left)}，尚未完成（截止 {deadline}）"

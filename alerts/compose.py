@@ -28,9 +28,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.clocks import Clock, Due, describe, format_duration, start_of
+from alerts.clocks import Clock, Due, describe, start_of
 from alerts.routing import department_label, held_until, recipients
 from config import DEFAULT_PATH, Config
+from formatting import format_duration
 from storage.instants import format_beijing
 from storage.outbox import Draft
 from storage.responses import Post
@@ -149,7 +150,7 @@ def incident_drafts(
         headline = f"事件等级上调为{grade}，时限自最早起算时刻计算"
         subject = f"等级上调为{grade}：{title}"
     elif due.kind == "reminder" and due.clock is not None:
-        left = format_duration(due.clock.time_left or timedelta(0))
+        left = format_duration(abs(due.clock.time_left or timedelta(0)))
         headline = f"{due.clock.label}剩余 {left}，尚未记录回应"
         subject = f"提醒：{due.clock.label}剩余{left}：{title}"
     elif due.kind == "breach" and due.clock is not None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from config import GradingConfig
+from formatting import format_duration
 from nlp.casualties import Casualties
 from vocabulary import GRADES, TOPICS, grade_rank
 
@@ -98,7 +99,7 @@ def _accident(casualties: Casualties, settings: GradingConfig) -> list[tuple[str
 
 def _opinion(evidence: Evidence, settings: GradingConfig) -> list[tuple[str, str]]:
     opinion = settings.opinion
-    span = duration(evidence.window)
+    span = format_duration(evidence.window)
     found = []
     sources = evidence.window_sources
     posts = evidence.window_posts
@@ -146,13 +147,3 @@ def money(yuan: int) -> str:
     if yuan >= 10_000:
         return f"{yuan / 10_000:g}万元"
     return f"{yuan}元"
-
-
-def duration(span: timedelta) -> str:
-    """2小时, 30分钟, 1天."""
-    seconds = int(span.total_seconds())
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400}天"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}小时"
-    return f"{seconds // 60}分钟"

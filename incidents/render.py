@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.clocks import Clock, clocks_of, describe, format_duration
+from alerts.clocks import Clock, clocks_of, describe
 from config import Config
+from formatting import format_duration
 from incidents.members import Member, load_members
 from incidents.spread import Spread, measure
 from incidents.summary import summarize
@@ -124,7 +125,7 @@ def next_deadline(clocks: list[Clock]) -> str:
     clock = min(open_clocks, key=lambda c: c.time_left or timedelta(0))
     assert clock.time_left is not None
     left = clock.time_left
-    state = f"剩{format_duration(left)}" if left.total_seconds() > 0 else f"超时{format_duration(left)}"
+    state = f"剩{format_duration(left)}" if left.total_seconds() > 0 else f"超时{format_duration(-left)}"
     return f"{clock.label}{state}"
 
 

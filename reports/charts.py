@@ -5,7 +5,7 @@ the plain values below (counts per day, hourly volume, response instants) and ca
 chart; the PNG goes into the document or the e-mail as it is.
 
 Every function takes plain data (the dataclasses here; instants timezone-aware, normally UTC) and
-returns the bytes of a PNG. Times are drawn in 北京时间 with ``reports.formatting``; all text is in
+returns the bytes of a PNG. Times are drawn in 北京时间 with ``formatting``; all text is in
 the CJK font of ``reports.fonts``. Figures are built with ``matplotlib.figure.Figure`` on the Agg
 canvas, never through pyplot, so nothing global is left behind. Labels are drawn as given: titles
 that come from posts must be de-identified (``reports.privacy``) before they reach a chart.
@@ -28,8 +28,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from formatting import format_count, format_date, format_percent, format_time, to_beijing
 from reports.fonts import chart_rc
-from reports.formatting import format_count, format_date, format_percent, format_time, to_beijing
 from vocabulary import GRADES, TOPICS
 
 logger = logging.getLogger(__name__)

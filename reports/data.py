@@ -19,8 +19,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from errors import InputError
+from formatting import BEIJING
 from incidents.emergence import post_city
-from reports.formatting import BEIJING
 from reports.privacy import deidentify
 from storage.models import (
     Document,
