@@ -16,7 +16,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -147,6 +147,19 @@ def open_input(name: str) -> Iterator[IO[bytes]]:
         raise InputError(f"无法打开输入文件 {name}：{exc.strerror}") from None
     with stream:
         yield stream
+
+
+NOW_HELP = "把这个时刻当作现在（回放历史、测试），如 2026-11-27T10:00:00+08:00；不带时区按北京时间"
+
+
+def add_now_option(parser: argparse.ArgumentParser, help: str = NOW_HELP) -> None:
+    """``--now ISO``: the instant a command treats as now (replay, tests); default the real time."""
+    parser.add_argument("--now", metavar="ISO", help=help)
+
+
+def now_of(args: argparse.Namespace) -> datetime:
+    """The command's ``--now`` as an aware UTC instant, or the current time without one."""
+    return parse_now(args.now) if getattr(args, "now", None) else datetime.now(UTC)
 
 
 def parse_now(text: str) -> datetime:

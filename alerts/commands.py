@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 from alerts.clocks import describe
 from alerts.outbox import ReplayClock, deliver
 from alerts.respond import record
 from alerts.tick import queue_self_test, tick
-from cli import parse_now
+from cli import add_now_option, now_of
 from errors import InputError
 from scheduler import Runtime
 from storage import outbox as rows
@@ -38,7 +37,6 @@ KIND_LABELS = {
     "blind_spot": "盲区",
     "self_test": "自检",
 }
-NOW_HELP = "把这个时刻当作现在（回放历史、测试），如 2026-11-27T10:00:00+08:00；不带时区按北京时间"
 
 
 def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
@@ -57,7 +55,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         "把到期的预警、升级、提醒、超时、盲区和每日自检通知写入发件箱，然后投递。\n"
         "可重复运行、可多个进程同时运行：每条通知只发一次。有投递失败时退出状态为 1。",
     )
-    tick_parser.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(tick_parser)
     tick_parser.set_defaults(handler=cmd_tick)
 
     outbox = actions.add_parser(
@@ -76,7 +74,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         description="立即给值班员发送一封自检邮件并投递，证明邮件通道可用。\n"
         "每日自检按 [schedule].self_test 由 alerts tick 自动发送。",
     )
-    self_test.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(self_test)
     self_test.set_defaults(handler=cmd_self_test)
 
     respond = commands.add_parser(
@@ -98,16 +96,12 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     respond.add_argument("--place", metavar="地点", help="新闻发布会的地点")
     respond.add_argument("--url", metavar="URL", help="新闻发布会的网址（直播或实录）")
     respond.add_argument("--revoke", action="store_true", help="撤销这条记录（如自动采纳有误）")
-    respond.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(respond)
     respond.set_defaults(handler=cmd_respond)
 
 
-def _now(args: argparse.Namespace) -> datetime:
-    return parse_now(args.now) if getattr(args, "now", None) else datetime.now(UTC)
-
-
 def cmd_tick(args: argparse.Namespace, runtime: Runtime) -> int:
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     report = tick(runtime.sessions, runtime.config, now, ReplayClock(now))
     queued = "、".join(f"{KIND_LABELS.get(k, k)} {n}" for k, n in sorted(report.queued.items())) or "无"
@@ -143,7 +137,7 @@ def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_self_test(args: argparse.Namespace, runtime: Runtime) -> int:
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     queue_self_test(runtime.sessions, runtime.config, now, Counter(), manual=True)
     report = deliver(runtime.sessions, runtime.config, now)
@@ -154,7 +148,7 @@ def cmd_self_test(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_respond(args: argparse.Namespace, runtime: Runtime) -> int:
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     try:
         incident_id = int(args.incident)

@@ -7,11 +7,10 @@ import json
 import logging
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cli import parse_now
+from cli import add_now_option, now_of, parse_now
 from errors import InputError
 from scheduler import Runtime
 from storage.db import ensure_ready
@@ -32,9 +31,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         "只有所有来源都失败时退出状态为 1。",
     )
     crawl.add_argument("--source", action="append", metavar="NAME", help="只采集这个来源（可重复）")
-    crawl.add_argument(
-        "--now", metavar="ISO", help="把这个时刻当作现在（回放历史、测试），如 2026-11-25T10:00:00+08:00"
-    )
+    add_now_option(crawl)
     crawl.set_defaults(handler=cmd_crawl)
 
     sources = commands.add_parser(
@@ -44,7 +41,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         description="列出配置中的来源：类型、级别、是否启用、最近成功（北京时间）、连续失败次数、最近错误、\n"
         "24 小时内的文档数；沉寂超过 silence_after（默认六个采集间隔）的来源标为盲区。",
     )
-    sources.add_argument("--now", metavar="ISO", help="以这个时刻计算 24 小时和盲区（默认当前时间）")
+    add_now_option(sources, "以这个时刻计算 24 小时和盲区（默认当前时间）")
     sources.set_defaults(handler=cmd_sources)
 
 
@@ -102,7 +99,7 @@ def cmd_sources(args: argparse.Namespace, runtime: Runtime) -> int:
     from storage.crawl import source_health
 
     ensure_ready(runtime.engine)
-    now = parse_now(args.now) if args.now else datetime.now(UTC)
+    now = now_of(args)
     configured = runtime.config.sources
     with runtime.sessions() as session:
         health = source_health(session, [s.name for s in configured], now)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cli import parse_now
+from cli import add_now_option, now_of
 from scheduler import Runtime, run_daemon
 from storage.db import ensure_ready
 
@@ -33,7 +32,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         description="显示守护进程是否在运行，各任务上次与下次运行时间和上次结果，各来源健康状况，\n"
         "在办事件及其时限，发件箱积压。",
     )
-    status.add_argument("--now", metavar="ISO", help="以这个时刻计算时限和盲区（默认当前时间）")
+    add_now_option(status, "以这个时刻计算时限和盲区（默认当前时间）")
     status.set_defaults(handler=cmd_status)
 
     demo = commands.add_parser(
@@ -55,7 +54,7 @@ def cmd_status(args: argparse.Namespace, runtime: Runtime) -> int:
     from daemon.status import render
 
     ensure_ready(runtime.engine)
-    now = parse_now(args.now) if args.now else datetime.now(UTC)
+    now = now_of(args)
     with runtime.sessions() as session:
         print(render(runtime.engine, session, runtime.config, now))
     return 0

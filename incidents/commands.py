@@ -11,17 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
-from cli import ArgumentParser, parse_now
+from cli import ArgumentParser, add_now_option, now_of
 from scheduler import Runtime
 from storage.db import ensure_ready, transaction
 from vocabulary import GRADES
 
 logger = logging.getLogger("yuqing")
-
-NOW_HELP = "把这个时刻当作现在（回放历史、测试），如 2026-11-25T10:00:00+08:00"
 
 
 def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
@@ -32,7 +29,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         description="把新标注的文档归入已有事件或候选事件，测算传播，按 config.toml 的门槛定级（附理由），\n"
         "推进事件生命周期，并列出苗头性舆情。--now 回放历史：只计入此刻及以前发布的文档。",
     )
-    detect.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(detect)
     detect.set_defaults(handler=cmd_detect)
 
     incidents = commands.add_parser(
@@ -42,7 +39,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         description="不带子命令时列出事件（等级、议题、地点、帖文、来源、首次报道）。",
     )
     incidents.add_argument("--json", action="store_true", help="每行输出一个事件的 JSON 对象")
-    incidents.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(incidents)
     incidents.set_defaults(handler=cmd_list)
     actions = incidents.add_subparsers(dest="action", title="子命令", parser_class=ArgumentParser)
 
@@ -51,7 +48,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     )
     show.add_argument("incident", metavar="ID", help="事件编号")
     show.add_argument("--json", action="store_true", help="输出 JSON")
-    show.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(show)
     show.set_defaults(handler=cmd_show)
 
     merge = actions.add_parser(
@@ -59,7 +56,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     )
     merge.add_argument("target", metavar="A", help="保留的事件编号")
     merge.add_argument("source", metavar="B", help="并入的事件编号")
-    merge.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(merge)
     merge.set_defaults(handler=cmd_merge)
 
     split = actions.add_parser(
@@ -67,7 +64,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     )
     split.add_argument("incident", metavar="ID", help="事件编号")
     split.add_argument("--documents", required=True, metavar="ID,ID…", help="文档编号或链接，用逗号分隔")
-    split.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(split)
     split.set_defaults(handler=cmd_split)
 
     grade = actions.add_parser(
@@ -79,19 +76,15 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     grade.add_argument("incident", metavar="ID", help="事件编号")
     grade.add_argument("grade", metavar="GRADE", help="等级：" + "、".join(f"{k}（{v}）" for k, v in GRADES.items()))
     grade.add_argument("--reason", required=True, metavar="TEXT", help="定级理由")
-    grade.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(grade)
     grade.set_defaults(handler=cmd_grade)
-
-
-def _now(args: argparse.Namespace) -> datetime:
-    return parse_now(args.now) if args.now else datetime.now(UTC)
 
 
 def cmd_detect(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.detect import detect
     from storage.instants import format_beijing
 
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     result = detect(runtime.sessions, now, runtime.config)
     print(
@@ -112,7 +105,7 @@ def cmd_detect(args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.render import table, to_json, views
 
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     with runtime.sessions() as session:
         found = views(session, now, runtime.config)
@@ -128,7 +121,7 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.actions import find_incident
     from incidents.render import details, to_json, view
 
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     with runtime.sessions() as session:
         shown = view(session, find_incident(session, args.incident), now, runtime.config)
@@ -143,7 +136,7 @@ def cmd_merge(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.actions import merge
     from incidents.jurisdiction import home_province
 
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     home = home_province(runtime.config.jurisdiction.province)
     with transaction(runtime.sessions) as session:
@@ -158,7 +151,7 @@ def cmd_split(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.actions import split
     from incidents.jurisdiction import home_province
 
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     home = home_province(runtime.config.jurisdiction.province)
     documents = [d for d in (part.strip() for part in args.documents.split(",")) if d]
@@ -173,7 +166,7 @@ def cmd_grade(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.actions import set_grade
     from incidents.jurisdiction import home_province
 
-    now = _now(args)
+    now = now_of(args)
     ensure_ready(runtime.engine)
     home = home_province(runtime.config.jurisdiction.province)
     with transaction(runtime.sessions) as session:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cli import parse_now
+from cli import add_now_option, now_of
 from config import Config
 from errors import InputError
 from reports import docx, html
@@ -30,7 +30,6 @@ from storage.db import ensure_ready
 logger = logging.getLogger("yuqing")
 
 DEFAULT_OUT = Path("reports-out")
-NOW_HELP = "把这个时刻当作现在（回放历史、测试），如 2026-11-30T08:30:00+08:00；不带时区按北京时间"
 
 
 def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
@@ -64,7 +63,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", type=Path, default=DEFAULT_OUT, help="输出目录（缺省 ./reports-out）")
     parser.add_argument("--send", action="store_true", help="写出文件后按 config.toml 的收件人发送邮件")
-    parser.add_argument("--now", metavar="ISO", help=NOW_HELP)
+    add_now_option(parser)
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ class Written:
 
 
 def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
-    now = parse_now(args.now) if args.now else datetime.now(UTC)
+    now = now_of(args)
     week = parse_week(args.week) if args.week else last_complete_week(now)
     ensure_ready(runtime.engine)
     written = run_digest(runtime, week.label, now, args.out, send=args.send)
@@ -84,7 +83,7 @@ def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_report(args: argparse.Namespace, runtime: Runtime) -> int:
-    now = parse_now(args.now) if args.now else datetime.now(UTC)
+    now = now_of(args)
     try:
         incident_id = int(args.incident)
     except ValueError:
