@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, normalize_url
+from tests.smtp import SmtpServer, free_port
 
 # CI runs the suite a second time with YUQING_DATABASE_URL pointing at a real PostgreSQL server;
 # read it once, before the autouse fixture below clears the environment for every test.
@@ -78,3 +79,12 @@ def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback, stopped after the test."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from simweb.server import SimWeb
 from storage.db import migrate
 from storage.models import Document, Incident, JobRun, OutboxMessage
-from tests.alerts.conftest import SmtpServer
+from tests.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 # The crane storyline's first posts (3d19h20m after the scenario start) were published a few minutes ago.

@@ -4,7 +4,7 @@ re-opened as .docx, and mailed to a real SMTP server (aiosmtpd on loopback)."""
 from __future__ import annotations
 
 import email
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from email.policy import default as default_policy
 from pathlib import Path
@@ -21,9 +21,9 @@ from reports.digest import collect, place_finder
 from reports.evaluation import evaluate
 from storage.db import migrate, session_factory
 from storage.models import Document, DocumentAnalysis, DocumentTopic
-from tests.alerts.conftest import SmtpServer, free_port
 from tests.reports import scenario
 from tests.reports.scenario import PHONE, PRIVATE_NAME, bj
+from tests.smtp import SmtpServer, free_port
 
 CONFIG = """
 [database]
@@ -43,14 +43,6 @@ leadership = ["leader@zjt.example.cn"]
 department = "工程质量安全监管处"
 emails = ["gczl@zjt.example.cn"]
 """
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
