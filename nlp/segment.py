@@ -70,8 +70,13 @@ class Segmenter:
         return [token for token in self.tokenizer.cut(text) if token.strip()]
 
     def words(self, text: str) -> list[str]:
-        """Content words of ``text`` in order: no stop words, punctuation, numbers or white space."""
-        return [token for token in self.tokenizer.cut(text) if self._is_content(token)]
+        """Content words of ``text`` in order: no stop words, punctuation, numbers or white space.
+
+        Dictionary words only: jieba's HMM guesses new words (names, rare compounds) that no model
+        has seen in training, and it costs a quarter of segmentation time. The models' character
+        n-grams read what it would have found.
+        """
+        return [token for token in self.tokenizer.cut(text, HMM=False) if self._is_content(token)]
 
     def keywords(self, text: str, top_k: int = 8) -> list[str]:
         """The ``top_k`` words of ``text`` with the highest TF-IDF, best first."""
