@@ -210,6 +210,7 @@ _MULTIPLIERS = {"十万": 100_000, "百万": 1_000_000, "千万": 10_000_000, "�
 # Every pattern above needs one of these characters; most posts have none, and skip the patterns.
 _TRIGGER = re.compile("[死亡难丧殒害毙故治伤危失落损]")
 _SENTENCE_END = re.compile(r"[。！!？?；;\n]")
+_SENTENCE = re.compile(r"[^。！!？?；;\n]+")
 
 
 # --- matching --------------------------------------------------------------------------------------
@@ -226,8 +227,9 @@ class _Hit:
 def _find_hits(text: str) -> Iterator[_Hit]:
     """Every figure in the text; where two patterns overlap, the one starting first (then longest) wins."""
     matches: list[tuple[re.Match[str], Callable[[str, re.Match[str]], list[_Hit]]]] = []
-    for pattern, reader in _READERS:
-        matches.extend((match, reader) for match in pattern.finditer(text))
+    for start, end in _sentences_with_trigger(text):
+        for pattern, reader in _READERS:
+            matches.extend((match, reader) for match in pattern.finditer(text, start, end))
     matches.sort(key=lambda item: (item[0].start(), -item[0].end()))
     taken_until = 0
     for match, reader in matches:
@@ -237,6 +239,14 @@ def _find_hits(text: str) -> Iterator[_Hit]:
         if hits:
             taken_until = match.end()
             yield from hits
+
+
+def _sentences_with_trigger(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the sentences that hold a trigger character: no pattern matches across a sentence end,
+    and a long letter has only a few such sentences, so the patterns read a fraction of it."""
+    for sentence in _SENTENCE.finditer(text):
+        if _TRIGGER.search(text, sentence.start(), sentence.end()):
+            yield sentence.span()
 
 
 def _read_person_count(text: str, match: re.Match[str]) -> list[_Hit]:

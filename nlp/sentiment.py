@@ -38,4 +38,7 @@ class SentimentModel:
         return self
 
     def predict(self, features: sp.csr_matrix) -> list[str]:
-        return [str(label) for label in self.classifier.predict(features)]
+        """The classifier's labels, from its coefficients directly (see ``TopicModel.scores``)."""
+        model = self.classifier
+        margins = np.asarray(features @ model.coef_.T) + model.intercept_
+        return [str(model.classes_[i]) for i in margins.argmax(axis=1)]

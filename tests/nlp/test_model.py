@@ -7,12 +7,14 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nlp import model
 from nlp.corpus import CORPUS_DIR, corpus_files, corpus_hash
 from nlp.segment import Segmenter
 from nlp.tagger import Post, Tagger
+from nlp.topics import TOPIC_KEYS
 
 PROBES = [
     "济南一在建工地高支模坍塌，两名工人受伤",
@@ -71,3 +73,13 @@ def test_thresholds_are_read_from_the_metadata(tmp_path: Path) -> None:
 def test_missing_model_is_reported(tmp_path: Path) -> None:
     with pytest.raises(model.ModelNotReady, match=r"找不到模型文件.*yuqing train"):
         model.load(tmp_path)
+
+
+def test_stacked_scoring_equals_each_classifiers_own_prediction(tagger: Tagger) -> None:
+    models = tagger.models
+    features = models.vectorizer.transform([model.prepare(tagger.segmenter, text) for text in PROBES])
+    own = np.column_stack([models.topics.classifiers[t].predict_proba(features)[:, 1] for t in TOPIC_KEYS])
+    np.testing.assert_allclose(models.topics.scores(features), own, rtol=1e-9, atol=1e-12)
+    labels = [str(label) for label in models.sentiment.classifier.predict(features)]
+    assert models.sentiment.predict(features) == labels
+    assert len(set(labels)) > 1, "the probes should not all get one sentiment"
