@@ -58,3 +58,15 @@ SOURCE_TIERS: dict[str, str] = {
 def grade_rank(grade: str) -> int:
     """0 for 一般 up to 3 for 特别重大, so grades compare with ``<``."""
     return len(GRADES) - 1 - list(GRADES).index(grade)
+
+
+# The kinds of notice the alert outbox carries, as the console lists them.
+NOTICE_KINDS: dict[str, str] = {
+    "alert": "预警",
+    "upgrade": "升级",
+    "reminder": "提醒",
+    "breach": "超时",
+    "response": "回应",
+    "blind_spot": "盲区",
+    "self_test": "自检",
+}

@@ -17,6 +17,7 @@ from scheduler import Runtime
 from storage import outbox as rows
 from storage.db import ensure_ready
 from storage.instants import format_beijing, parse_instant
+from vocabulary import NOTICE_KINDS
 
 logger = logging.getLogger("yuqing")
 
@@ -27,15 +28,6 @@ STATUS_LABELS = {
     "sent": "已发送",
     "unconfirmed": "投递结果未确认",
     "skipped": "无收件人未发送",
-}
-KIND_LABELS = {
-    "alert": "预警",
-    "upgrade": "升级",
-    "reminder": "提醒",
-    "breach": "超时",
-    "response": "回应",
-    "blind_spot": "盲区",
-    "self_test": "自检",
 }
 
 
@@ -104,7 +96,7 @@ def cmd_tick(args: argparse.Namespace, runtime: Runtime) -> int:
     now = now_of(args)
     ensure_ready(runtime.engine)
     report = tick(runtime.sessions, runtime.config, now, ReplayClock(now))
-    queued = "、".join(f"{KIND_LABELS.get(k, k)} {n}" for k, n in sorted(report.queued.items())) or "无"
+    queued = "、".join(f"{NOTICE_KINDS.get(k, k)} {n}" for k, n in sorted(report.queued.items())) or "无"
     delivery = report.delivery
     print(f"时限检查（北京时间 {format_beijing(now)}）：在办事件 {report.incidents} 起；新排队通知：{queued}。")
     print(
@@ -127,7 +119,7 @@ def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
         if row.status == "pending" and row.attempts:
             status = "失败待重试"
         print(
-            f"{row.id}\t{KIND_LABELS.get(row.kind, row.kind)}\t{row.incident_id or '—'}\t{row.channel}\t{status}\t"
+            f"{row.id}\t{NOTICE_KINDS.get(row.kind, row.kind)}\t{row.incident_id or '—'}\t{row.channel}\t{status}\t"
             f"{row.attempts}\t{format_beijing(row.next_attempt_at) if row.status == 'pending' else '—'}\t"
             f"{row.subject}\t{row.last_error or '—'}"
         )

@@ -47,20 +47,11 @@ from scheduler import Runtime, build, build_jobs
 from simweb.corpus import BEIJING, DEFAULT_START
 from simweb.server import SimWeb
 from storage.db import migrate
-from vocabulary import GRADES
+from vocabulary import GRADES, NOTICE_KINDS
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
-KIND_LABELS = {
-    "alert": "预警",
-    "upgrade": "升级",
-    "reminder": "提醒",
-    "breach": "超时",
-    "response": "回应",
-    "blind_spot": "盲区",
-    "self_test": "自检",
-}
 
 
 def _offsets(*texts: str) -> list[timedelta]:
@@ -249,7 +240,7 @@ def _summary(runtime: Runtime, sink: MailSink, folder: Path, documents: list[Pat
     print(f"\n邮件 {len(sink.mails)} 封（北京时间，类型，主题）：")
     for mail in sink.mails:
         when = mail.sent_at.astimezone(BEIJING).strftime("%m-%d %H:%M") if mail.sent_at else "—"
-        print(f"  {mail.number:>3}. {when}  {KIND_LABELS.get(mail.kind, mail.kind):<4} {mail.subject}")
+        print(f"  {mail.number:>3}. {when}  {NOTICE_KINDS.get(mail.kind, mail.kind):<4} {mail.subject}")
     print(f"\n邮件文件（.eml，可用邮件客户端打开）：{sink.folder}/")
     for path in documents:
         print(f"报告文件：{path}")
