@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from storage.instants import BEIJING
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE

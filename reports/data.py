@@ -19,9 +19,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from errors import InputError
-from formatting import BEIJING
 from incidents.emergence import post_city
 from reports.privacy import deidentify
+from storage.instants import BEIJING
 from storage.models import (
     Document,
     DocumentAnalysis,

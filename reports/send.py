@@ -27,8 +27,8 @@ from alerts.failures import DeliveryFailed
 from alerts.mailer import UNDISCLOSED, connect
 from config import Config
 from errors import MonitorError
-from formatting import BEIJING
 from reports.document import Report, plain
+from storage.instants import BEIJING
 
 logger = logging.getLogger(__name__)
 
