@@ -209,8 +209,9 @@ _NOT_A_LOSS_GAP = re.compile(r"近|不足|不到|低于|少于|不超过|未超�
 _MULTIPLIERS = {"十万": 100_000, "百万": 1_000_000, "千万": 10_000_000, "万": 10_000, "亿": 100_000_000}
 # Every pattern above needs one of these characters; most posts have none, and skip the patterns.
 _TRIGGER = re.compile("[死亡难丧殒害毙故治伤危失落损]")
-_SENTENCE_END = re.compile(r"[。！!？?；;\n]")
-_SENTENCE = re.compile(r"[^。！!？?；;\n]+")
+_SENTENCE_MARKS = "。！!？?；;\n"
+_SENTENCE_END = re.compile(f"[{_SENTENCE_MARKS}]")
+_SENTENCE = re.compile(f"[^{_SENTENCE_MARKS}]+")
 
 
 # --- matching --------------------------------------------------------------------------------------

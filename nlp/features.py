@@ -12,10 +12,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:
+    from nlp.segment import Segmenter
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +44,16 @@ WORD_LEAD = 1000
 
 @dataclass(frozen=True)
 class Prepared:
-    """A text ready for the vectorizer: normalised characters and space-joined words."""
+    """A text ready for the vectorizer: the normalised character lead and space-joined words."""
 
     chars: str
     words: str
+
+
+def prepare(segmenter: Segmenter, text: str) -> Prepared:
+    """Normalise ``text`` once and cut the two leads the models read."""
+    clean = normalize(text)
+    return Prepared(chars=clean[:CHAR_LEAD], words=" ".join(segmenter.words(clean[:WORD_LEAD])))
 
 
 class Vectorizer:
@@ -70,10 +80,10 @@ class Vectorizer:
 
     def fit_transform(self, docs: Sequence[Prepared]) -> sp.csr_matrix:
         words = self.words.fit_transform([d.words for d in docs])
-        chars = self.chars.fit_transform([d.chars[:CHAR_LEAD] for d in docs])
+        chars = self.chars.fit_transform([d.chars for d in docs])
         return sp.hstack([words, chars], format="csr")
 
     def transform(self, docs: Sequence[Prepared]) -> sp.csr_matrix:
         words = self.words.transform([d.words for d in docs])
-        chars = self.chars.transform([d.chars[:CHAR_LEAD] for d in docs])
+        chars = self.chars.transform([d.chars for d in docs])
         return sp.hstack([words, chars], format="csr")

@@ -21,7 +21,7 @@ import joblib
 
 from errors import ModelNotReady
 from nlp.corpus import CORPUS_DIR, corpus_files, corpus_hash, read_examples
-from nlp.features import WORD_LEAD, Prepared, Vectorizer, normalize
+from nlp.features import Vectorizer, prepare
 from nlp.segment import Segmenter
 from nlp.sentiment import SentimentModel
 from nlp.topics import TOPIC_KEYS, TopicModel
@@ -39,11 +39,6 @@ class Models:
     topics: TopicModel
     sentiment: SentimentModel
     metadata: dict[str, Any]
-
-
-def prepare(segmenter: Segmenter, text: str) -> Prepared:
-    clean = normalize(text)
-    return Prepared(chars=clean, words=" ".join(segmenter.words(clean[:WORD_LEAD])))
 
 
 def train(segmenter: Segmenter, today: date, corpus_dir: Path = CORPUS_DIR) -> Models:

@@ -1,6 +1,6 @@
 """Word segmentation: one jieba tokenizer with the department's dictionary and stop words.
 
-Step in the flow: ``nlp.tagger`` owns a ``Segmenter``; ``nlp.model.prepare`` turns each post into
+Step in the flow: ``nlp.tagger`` owns a ``Segmenter``; ``nlp.features.prepare`` turns each post into
 content words with ``words`` and the tagger asks ``keywords`` for a post's key terms.
 
 The segmenter builds its own ``jieba.Tokenizer`` and never touches jieba's global tokenizer

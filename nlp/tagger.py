@@ -16,7 +16,8 @@ from typing import Any
 
 from nlp.casualties import extract as extract_casualties
 from nlp.corpus import join_title
-from nlp.model import MODEL_DIR, Models, load, prepare
+from nlp.features import prepare
+from nlp.model import MODEL_DIR, Models, load
 from nlp.occurrence import occurred_at
 from nlp.places import PlaceFinder
 from nlp.segment import Segmenter

@@ -81,7 +81,7 @@ class TopicModel:
 
     def _linear(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each topic's linear model and its sigmoid calibration, stacked column by column."""
-        if getattr(self, "_stacked", None) is None:
+        if self._stacked is None:
             parts = [_linear_parts(self.classifiers[t]) for t in TOPIC_KEYS]
             weights, bias, slope, offset = (np.array(column, dtype=np.float64) for column in zip(*parts, strict=True))
             self._stacked = (weights.T, bias, slope, offset)

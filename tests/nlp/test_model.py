@@ -12,6 +12,7 @@ import pytest
 
 from nlp import model
 from nlp.corpus import CORPUS_DIR, corpus_files, corpus_hash
+from nlp.features import prepare
 from nlp.segment import Segmenter
 from nlp.tagger import Post, Tagger
 from nlp.topics import TOPIC_KEYS
@@ -77,7 +78,7 @@ def test_missing_model_is_reported(tmp_path: Path) -> None:
 
 def test_stacked_scoring_equals_each_classifiers_own_prediction(tagger: Tagger) -> None:
     models = tagger.models
-    features = models.vectorizer.transform([model.prepare(tagger.segmenter, text) for text in PROBES])
+    features = models.vectorizer.transform([prepare(tagger.segmenter, text) for text in PROBES])
     own = np.column_stack([models.topics.classifiers[t].predict_proba(features)[:, 1] for t in TOPIC_KEYS])
     np.testing.assert_allclose(models.topics.scores(features), own, rtol=1e-9, atol=1e-12)
     labels = [str(label) for label in models.sentiment.classifier.predict(features)]
