@@ -1,10 +1,11 @@
 """The composition root: logging, Config, engine and sessions are built here, once, and passed down.
 
-``cli.py`` builds its objects through :func:`build`, so the command line and the daemon run the
-stages on exactly the same parts. ``yuqing run`` is :func:`run_daemon`: it takes the database's daemon
-lock (``daemon.lock``), loads the tagger once, and lets APScheduler 3 run the jobs of :func:`job_specs`
-(``daemon.jobs``) from a persistent job store on the project database, so their next run times survive a
-restart and a run missed while the daemon was down is run once (coalesced) when it comes back.
+The daemon's parts are built from the same :class:`~yuqing.runtime.Runtime` as the command line's, so both
+run the stages on exactly the same objects. ``yuqing run`` is :func:`run_daemon`: it takes the database's
+daemon lock (``yuqing.daemon.lock``), loads the tagger once, and lets APScheduler 3 run the jobs of
+:func:`job_specs` (``yuqing.daemon.jobs``) from a persistent job store on the project database, so their next
+run times survive a restart and a run missed while the daemon was down is run once (coalesced) when it
+comes back.
 
 | job | when | does |
 | --- | --- | --- |
@@ -20,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,44 +34,22 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from config import Config
-from storage.db import make_engine, session_factory
-from storage.instants import BEIJING
+from yuqing.config import Config
+from yuqing.instants import BEIJING
+from yuqing.runtime import Runtime
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from daemon.jobs import Jobs
+    from sqlalchemy import Engine
+
+    from yuqing.daemon.jobs import Jobs
 
 logger = logging.getLogger(__name__)
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JOB_TABLE = "apscheduler_jobs"
 PROCESS_EVERY = timedelta(minutes=10)
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """One handler on stderr for the whole process; called by entry points only."""
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT, stream=sys.stderr, force=True)
-    for noisy in ("alembic", "jieba"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """The long-lived objects every stage receives."""
-
-    config: Config
-    engine: Engine
-    sessions: sessionmaker[Session]
-
-
-def build(config: Config) -> Runtime:
-    engine = make_engine(config.database.url)
-    return Runtime(config=config, engine=engine, sessions=session_factory(engine))
 
 
 # The jobs --------------------------------------------------------------------------------------------
@@ -104,7 +82,7 @@ def job_specs(config: Config) -> list[JobSpec]:
         JobSpec(
             f"crawl:{source.name}",
             f"采集 {source.name}",
-            "daemon.jobs:crawl",
+            "yuqing.daemon.jobs:crawl",
             (source.name,),
             IntervalTrigger(seconds=int(source.interval.total_seconds()), timezone=BEIJING),
             day,
@@ -115,10 +93,12 @@ def job_specs(config: Config) -> list[JobSpec]:
     tick_every = config.schedule.alerts_tick
     cron = config.schedule
     specs += [
-        JobSpec("process", "标注与研判", "daemon.jobs:process", (), _every(PROCESS_EVERY), day),
-        JobSpec("alerts_tick", "时限检查与投递", "daemon.jobs:alerts_tick", (), _every(tick_every), day),
-        JobSpec("weekly_digest", "舆情周报", "daemon.jobs:weekly_digest", (), _crontab(cron.weekly_digest), 3 * day),
-        JobSpec("self_test", "每日自检", "daemon.jobs:self_test", (), _crontab(cron.self_test), day),
+        JobSpec("process", "标注与研判", "yuqing.daemon.jobs:process", (), _every(PROCESS_EVERY), day),
+        JobSpec("alerts_tick", "时限检查与投递", "yuqing.daemon.jobs:alerts_tick", (), _every(tick_every), day),
+        JobSpec(
+            "weekly_digest", "舆情周报", "yuqing.daemon.jobs:weekly_digest", (), _crontab(cron.weekly_digest), 3 * day
+        ),
+        JobSpec("self_test", "每日自检", "yuqing.daemon.jobs:self_test", (), _crontab(cron.self_test), day),
     ]
     return specs
 
@@ -208,21 +188,20 @@ def _same(stored: Any, spec: JobSpec) -> bool:
 
 def build_jobs(runtime: Runtime, clock: Callable[[], datetime], log_level: str = "WARNING") -> Jobs:
     """The daemon's jobs with the tagger loaded once; reports go to ``reports-out`` beside the config."""
-    from daemon.jobs import Jobs, Tagging, reports_stage
     from nlp.tagger import Tagger
+    from yuqing.daemon.jobs import Jobs, Tagging
 
     tagger = Tagger.load()
     tagging = Tagging(tag_many=lambda posts: tagger.tag_many(posts, keywords=True), version=tagger.version)
-    reports = reports_stage(runtime, runtime.config.path.parent / "reports-out")
-    return Jobs(runtime, tagging, clock, reports=reports, log_level=log_level)
+    return Jobs(runtime, tagging, clock, runtime.config.path.parent / "reports-out", log_level=log_level)
 
 
 def run_daemon(runtime: Runtime, stop: threading.Event | None = None) -> int:
     """``yuqing run``: hold the lock, run every job until SIGTERM/SIGINT (or ``stop``), shut down cleanly."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from daemon.lock import acquire
     from storage.db import ensure_ready
+    from yuqing.daemon.lock import acquire
 
     ensure_ready(runtime.engine)
     stop = stop or threading.Event()

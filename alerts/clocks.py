@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from config import ClocksConfig
-from formatting import format_duration
-from storage.instants import to_beijing
-from vocabulary import grade_rank
+from yuqing.config import ClocksConfig
+from yuqing.formatting import format_duration
+from yuqing.instants import to_beijing
+from yuqing.vocabulary import grade_rank
 
 logger = logging.getLogger(__name__)
 

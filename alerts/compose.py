@@ -30,12 +30,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts.clocks import Clock, Due, describe, start_of
 from alerts.routing import department_label, held_until, recipients
-from config import DEFAULT_PATH, Config
-from formatting import format_duration
-from storage.instants import format_beijing
 from storage.outbox import Draft
 from storage.responses import Post
-from vocabulary import GRADES, TOPICS, grade_rank
+from yuqing.config import DEFAULT_PATH, Config
+from yuqing.formatting import format_duration
+from yuqing.instants import format_beijing
+from yuqing.vocabulary import GRADES, TOPICS, grade_rank
 
 logger = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from email.utils import format_datetime, parseaddr
 
 from alerts.compose import one_line
 from alerts.failures import DeliveryFailed, LeaseLost
-from config import Config
-from storage.instants import BEIJING
 from storage.models import OutboxMessage
+from yuqing.config import Config
+from yuqing.instants import BEIJING
 
 logger = logging.getLogger(__name__)
 

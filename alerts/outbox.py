@@ -41,11 +41,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import mailer, webhooks
 from alerts.compose import webhook_draft
 from alerts.failures import DeliveryFailed, LeaseLost
-from config import Config
 from storage import outbox as rows
 from storage.db import transaction
-from storage.instants import format_beijing
 from storage.models import OutboxMessage
+from yuqing.config import Config
+from yuqing.instants import format_beijing
 
 logger = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.clocks import Clock, clocks_of, start_of
 from alerts.compose import RESPONSE_LABELS, IncidentFacts, response_drafts
 from alerts.tick import facts_of
-from config import Config
-from errors import InputError
 from storage import outbox as rows
 from storage import responses
 from storage.db import transaction
-from storage.instants import format_beijing
 from storage.models import IncidentEvent
+from yuqing.config import Config
+from yuqing.errors import InputError
+from yuqing.instants import format_beijing
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from config import Config
-from storage.instants import BEIJING
-from vocabulary import grade_rank
+from yuqing.config import Config
+from yuqing.instants import BEIJING
+from yuqing.vocabulary import grade_rank
 
 logger = logging.getLogger(__name__)
 

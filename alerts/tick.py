@@ -28,14 +28,14 @@ from alerts.compose import (
     self_test_drafts,
 )
 from alerts.outbox import DeliveryReport, ReplayClock, deliver
-from config import Config, SourceConfig
 from storage import outbox as rows
 from storage import responses
 from storage.crawl import source_health
 from storage.db import transaction
-from storage.instants import BEIJING
 from storage.models import Incident
-from vocabulary import grade_rank
+from yuqing.config import Config, SourceConfig
+from yuqing.instants import BEIJING
+from yuqing.vocabulary import grade_rank
 
 logger = logging.getLogger(__name__)
 

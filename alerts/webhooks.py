@@ -27,7 +27,7 @@ from urllib.parse import quote_plus
 import requests
 
 from alerts.failures import DeliveryFailed
-from config import WebhookTarget
+from yuqing.config import WebhookTarget
 
 logger = logging.getLogger(__name__)
 

@@ -40,6 +40,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawlers import child as crawl_child  # noqa: E402
+from crawlers.child import CrawlSummary  # noqa: E402
+
 TARGET = 0.5
 CONCURRENCY_PER_DOMAIN = 8
 WEIBO_KEYWORDS = ("塔吊", "临沂", "济南", "房")
@@ -56,7 +59,7 @@ class CrawlRun:
     wall: float
     crawler_cpu: float
     server_cpu: float
-    summaries: list[dict[str, Any]]
+    summaries: list[CrawlSummary]
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,11 @@ def child_environment() -> dict[str, str]:
 def run_crawler(articles: int, profile: Path | None) -> tuple[CrawlRun, int, int]:
     from sqlalchemy import func, select
 
-    from simweb import DEFAULT_START, SimWeb, load_items
-    from simweb.bulk import copies_for, multiply
-    from simweb.corpus import SCENARIO_LENGTH
     from storage.db import make_engine, migrate
     from storage.models import Document
+    from yuqing.simweb import DEFAULT_START, SimWeb, load_items
+    from yuqing.simweb.bulk import copies_for, multiply
+    from yuqing.simweb.corpus import SCENARIO_LENGTH
 
     corpus = load_items()
     items = multiply(corpus, copies_for(len(corpus), articles))
@@ -161,27 +164,26 @@ def run_crawler(articles: int, profile: Path | None) -> tuple[CrawlRun, int, int
         engine = make_engine(database)
         migrate(engine)
         window = ServerWindow(web)
-        command = [sys.executable]
+        command = crawl_child.command(config, (), now, "INFO")
         if profile is not None:
-            command += ["-m", "cProfile", "-o", str(profile)]
-        command += ["-m", "crawlers", "--config", str(config), "--now", now.isoformat(), "--log-level", "INFO"]
+            command[1:1] = ["-m", "cProfile", "-o", str(profile)]
         started, children, own = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN), time.process_time()
-        done = subprocess.run(
-            command, cwd=ROOT, env=child_environment(), capture_output=True, text=True, timeout=1800, check=False
-        )
-        wall = time.perf_counter() - started
-        crawler_cpu, server_cpu = _cpu(resource.RUSAGE_CHILDREN) - children, time.process_time() - own
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr[-5000:])
-            raise SystemExit(f"采集子进程失败，退出状态 {done.returncode}")
-        summaries = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        with tempfile.TemporaryFile(mode="w+") as log:
+            done = crawl_child.run(command, env=child_environment(), stderr=log)
+            wall = time.perf_counter() - started
+            crawler_cpu, server_cpu = _cpu(resource.RUSAGE_CHILDREN) - children, time.process_time() - own
+            if done.returncode != 0:
+                log.seek(0)
+                sys.stderr.write(log.read()[-5000:])
+                raise SystemExit(f"采集子进程失败，退出状态 {done.returncode}")
+        summaries = done.summaries
         with engine.connect() as connection:
             in_database = int(connection.scalar(select(func.count()).select_from(Document)) or 0)
         engine.dispose()
         run = CrawlRun(
             pages=web.hits.total(),
-            requests=sum(int(s.get("requests", 0)) for s in summaries),
-            stored=sum(int(s["new"]) for s in summaries),
+            requests=sum(s.requests for s in summaries),
+            stored=sum(s.new for s in summaries),
             in_database=in_database,
             window=window.seconds,
             wall=wall,
@@ -235,9 +237,9 @@ def main() -> int:
     )
     for s in ours.summaries:
         print(
-            f"  {s['source']}（{s['type']}）：请求 {s['requests']}，抓取 {s['fetched']}，新增 {s['new']}，"
-            f"重复 {s['duplicate']}，近似重复 {s['near_duplicate']}，丢弃 {sum(s['dropped'].values())}，"
-            f"失败 {s['failed']}，错误 {s['error'] or '无'}"
+            f"  {s.source}（{s.type}）：请求 {s.requests}，抓取 {s.fetched}，新增 {s.new}，"
+            f"重复 {s.duplicate}，近似重复 {s.near_duplicate}，丢弃 {sum(s.dropped.values())}，"
+            f"失败 {s.failed}，错误 {s.error or '无'}"
         )
     page_rate = rate(ours.pages, ours.window)
     print(

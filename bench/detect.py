@@ -242,11 +242,11 @@ def time_placing(
     url: str, stored: int, end: datetime, samples: int, per_day: int, examples: list[dict[str, Any]]
 ) -> float:
     """Median seconds to place one new post (load, place, refresh, commit)."""
-    import config as config_module
     from incidents.assess import refresh
     from incidents.grouping import Placer, load_pending
     from storage.db import make_engine, session_factory, transaction
     from storage.models import Incident
+    from yuqing import config as config_module
 
     settings = config_module.Config()
     add_new(url, stored + 1, samples, end, per_day, examples)
@@ -299,9 +299,9 @@ def main() -> int:
 
         if args.backlog <= 0:
             return 0
-        import config as config_module
         from incidents.detect import detect
         from storage.db import make_engine, session_factory
+        from yuqing import config as config_module
 
         url = f"sqlite:///{Path(folder) / 'backlog.db'}"
         end = build(url, sizes[0], args.per_day, examples)

@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from simweb.corpus import Expected, Item  # noqa: E402
-from simweb.server import SimWeb  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import Document  # noqa: E402
+from yuqing.simweb.corpus import Expected, Item  # noqa: E402
+from yuqing.simweb.server import SimWeb  # noqa: E402
 
 PLACES = [
     ("济南市", "历城区"),
@@ -170,7 +170,7 @@ def main() -> int:
             config.write_text(CONFIG.format(web=web.url, interval=args.interval, port=port), encoding="utf-8")
             engine = make_engine(f"sqlite:///{folder / 'yuqing.db'}")
             migrate(engine)
-            command = [sys.executable, "-m", "cli", "--config", str(config), "run"]
+            command = [sys.executable, "-m", "yuqing", "--config", str(config), "run"]
             log = (folder / "daemon.log").open("w")
             daemon = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             try:

@@ -35,16 +35,17 @@ from scrapy.utils.log import failure_to_exc_info
 from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
-import config as config_module
-from config import Config, SourceConfig
 from crawlers import settings as crawl_settings
 from crawlers import shared
+from crawlers.child import CrawlSummary
 from crawlers.spiders import SPIDERS
-from errors import InputError, MonitorError
 from storage.crawl import record_attempt, source_id
 from storage.db import ensure_ready, make_engine, session_factory, transaction
 from storage.documents import ensure_source
-from storage.instants import parse_instant
+from yuqing import config as config_module
+from yuqing.config import Config, SourceConfig
+from yuqing.errors import InputError, MonitorError
+from yuqing.instants import parse_instant
 
 logger = logging.getLogger("crawlers")
 
@@ -69,8 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop_with_parent()
     summaries = crawl(config, sources, now, args.log_level)
     for summary in summaries:
-        print(json.dumps(summary, ensure_ascii=False), flush=True)
-    return 1 if summaries and all(s["error"] for s in summaries) else 0
+        print(json.dumps(summary.to_json(), ensure_ascii=False), flush=True)
+    return 1 if summaries and all(s.error for s in summaries) else 0
 
 
 def stop_with_parent(every: float = 1.0) -> None:
@@ -104,7 +105,7 @@ def choose(config: Config, names: list[str] | None) -> list[SourceConfig]:
     return chosen
 
 
-def crawl(config: Config, sources: list[SourceConfig], now: datetime, log_level: str = "INFO") -> list[dict[str, Any]]:
+def crawl(config: Config, sources: list[SourceConfig], now: datetime, log_level: str = "INFO") -> list[CrawlSummary]:
     """Run one CrawlerProcess over ``sources``; record each source's health; return the summaries."""
     problem = shared.unreachable(config.redis_url) if config.redis_url and sources else None
     summaries = (
@@ -114,19 +115,19 @@ def crawl(config: Config, sources: list[SourceConfig], now: datetime, log_level:
     for summary in summaries:
         logger.info(
             "crawl source=%s fetched=%d new=%d duplicate=%d near_duplicate=%d dropped=%d failed=%d error=%s",
-            summary["source"],
-            summary["fetched"],
-            summary["new"],
-            summary["duplicate"],
-            summary["near_duplicate"],
-            sum(summary["dropped"].values()),
-            summary["failed"],
-            summary["error"],
+            summary.source,
+            summary.fetched,
+            summary.new,
+            summary.duplicate,
+            summary.near_duplicate,
+            sum(summary.dropped.values()),
+            summary.failed,
+            summary.error,
         )
     return summaries
 
 
-def _run(config: Config, sources: list[SourceConfig], now: datetime, log_level: str) -> list[dict[str, Any]]:
+def _run(config: Config, sources: list[SourceConfig], now: datetime, log_level: str) -> list[CrawlSummary]:
     install_reactor(crawl_settings.TWISTED_REACTOR)
     process = CrawlerProcess(Settings({"LOG_LEVEL": log_level, **_process_settings()}), install_root_handler=True)
     crawlers: list[tuple[SourceConfig, Crawler]] = []
@@ -147,7 +148,7 @@ def _run(config: Config, sources: list[SourceConfig], now: datetime, log_level: 
     ]
 
 
-def summarize(source: SourceConfig, crawler: Crawler, item_errors: int, spider_errors: int = 0) -> dict[str, Any]:
+def summarize(source: SourceConfig, crawler: Crawler, item_errors: int, spider_errors: int = 0) -> CrawlSummary:
     """One source's counts, from its crawler's stats."""
     stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
     dropped = {key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("yuqing/dropped/")}
@@ -167,35 +168,26 @@ def summarize(source: SourceConfig, crawler: Crawler, item_errors: int, spider_e
         failures["item_error"] = item_errors
     if spider_errors:
         failures["spider_error"] = spider_errors
-    return {
-        "source": source.name,
-        "type": source.type,
-        "fetched": int(stats.get("yuqing/fetched", 0)),
-        "new": int(stats.get("yuqing/new", 0)),
-        "duplicate": int(dropped.pop("duplicate", 0)),
-        "near_duplicate": int(stats.get("yuqing/near_duplicate", 0)),
-        "updated": int(stats.get("yuqing/updated", 0)),
-        "not_modified": int(stats.get("yuqing/not_modified", 0)),
-        "requests": int(stats.get("downloader/request_count", 0)),
-        "dropped": dict(sorted(dropped.items())),
-        "failed": int(stats.get("yuqing/failed", 0)) + item_errors + spider_errors,
-        "failures": dict(sorted(failures.items())),
-        "error": error,
-    }
+    return CrawlSummary(
+        source=source.name,
+        type=source.type,
+        fetched=int(stats.get("yuqing/fetched", 0)),
+        new=int(stats.get("yuqing/new", 0)),
+        duplicate=int(dropped.pop("duplicate", 0)),
+        near_duplicate=int(stats.get("yuqing/near_duplicate", 0)),
+        updated=int(stats.get("yuqing/updated", 0)),
+        not_modified=int(stats.get("yuqing/not_modified", 0)),
+        requests=int(stats.get("downloader/request_count", 0)),
+        dropped=dict(sorted(dropped.items())),
+        failed=int(stats.get("yuqing/failed", 0)) + item_errors + spider_errors,
+        failures=dict(sorted(failures.items())),
+        error=error,
+    )
 
 
-def not_started(source: SourceConfig, error: str) -> dict[str, Any]:
+def not_started(source: SourceConfig, error: str) -> CrawlSummary:
     """The summary of a source that could not be crawled at all."""
-    counts = dict.fromkeys(("fetched", "new", "duplicate", "near_duplicate", "updated", "not_modified", "requests"), 0)
-    return {
-        "source": source.name,
-        "type": source.type,
-        **counts,
-        "dropped": {},
-        "failed": 0,
-        "failures": {},
-        "error": error,
-    }
+    return CrawlSummary(source=source.name, type=source.type, error=error)
 
 
 def _start_failed(failure: Failure, crawler: Crawler, source: SourceConfig) -> None:
@@ -210,16 +202,16 @@ def _start_failed(failure: Failure, crawler: Crawler, source: SourceConfig) -> N
         fail(f"采集器启动失败（{type(cause).__name__}: {cause}）。提示：查看日志。")
 
 
-def _record_health(config: Config, summaries: list[dict[str, Any]], now: datetime) -> None:
+def _record_health(config: Config, summaries: list[CrawlSummary], now: datetime) -> None:
     engine = make_engine(config.database.url)
     try:
         with transaction(session_factory(engine)) as session:
             for summary in summaries:
-                source = config.source(summary["source"])
+                source = config.source(summary.source)
                 assert source is not None
                 known = {"type": source.type, "tier": source.tier, "url": source.url}
                 row = source_id(session, source.name) or ensure_source(session, source.name, now, **known)
-                record_attempt(session, row, now, summary["error"])
+                record_attempt(session, row, now, summary.error)
     finally:
         engine.dispose()
 

@@ -16,12 +16,12 @@ from scrapy import signals
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-import config as config_module
-from config import Config, SourceConfig, SourceSecrets
 from crawlers.shared import SharedRound
 from storage.db import make_engine, session_factory, transaction
 from storage.documents import ensure_source
-from storage.instants import parse_instant
+from yuqing import config as config_module
+from yuqing.config import Config, SourceConfig, SourceSecrets
+from yuqing.instants import parse_instant
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from storage.instants import BEIJING
+from yuqing.instants import BEIJING
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from config import Config, SourceConfig
 from crawlers import shared
+from yuqing.config import Config, SourceConfig
 
 BOT_NAME = "zhujian_yuqing"
 SPIDER_MODULES = ["crawlers.spiders"]

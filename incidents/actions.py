@@ -16,14 +16,14 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from config import Config
-from errors import InputError
 from incidents.assess import Outcome, refresh
 from incidents.grouping import load_pending, merge_profiles, new_profile, write_keys
 from incidents.members import headline
 from storage.models import Document, GradeChange, Incident, IncidentDocument, IncidentKey
 from storage.urls import canonicalize_url
-from vocabulary import GRADES, grade_rank
+from yuqing.config import Config
+from yuqing.errors import InputError
+from yuqing.vocabulary import GRADES, grade_rank
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config import Config
 from incidents import grading
 from incidents.grouping import reach_of, write_keys
 from incidents.jurisdiction import in_jurisdiction
@@ -31,6 +30,7 @@ from incidents.members import Member, load_members
 from incidents.spread import HOUR, Spread, measure
 from incidents.summary import Summary, summarize
 from storage.models import GradeChange, Incident
+from yuqing.config import Config
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import Config
 from incidents.assess import Outcome, refresh
 from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging
 from incidents.grouping import FingerprintCache, Placer, load_pending
@@ -32,6 +31,7 @@ from incidents.jurisdiction import home_province
 from incidents.lifecycle import Transition, advance
 from storage.db import transaction
 from storage.models import DetectState, Document, DocumentAnalysis, DocumentTopic, Incident, IncidentDocument
+from yuqing.config import Config
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Document, DocumentAnalysis, DocumentTopic
-from vocabulary import TOPICS
+from yuqing.vocabulary import TOPICS
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from config import GradingConfig
-from formatting import format_duration
 from nlp.casualties import Casualties
-from vocabulary import GRADES, TOPICS, grade_rank
+from yuqing.config import GradingConfig
+from yuqing.formatting import format_duration
+from yuqing.vocabulary import GRADES, TOPICS, grade_rank
 
 logger = logging.getLogger(__name__)
 

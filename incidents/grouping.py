@@ -36,10 +36,10 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from config import IncidentsConfig
 from incidents.members import headline
 from incidents.summary import post_place
 from storage.models import Document, DocumentAnalysis, DocumentTopic, Incident, IncidentDocument, IncidentKey
+from yuqing.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from config import IncidentsConfig
 from incidents.grouping import write_keys
 from storage.models import Document, Incident, IncidentDocument
+from yuqing.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
 

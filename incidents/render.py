@@ -16,14 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.clocks import Clock, clocks_of, describe
-from config import Config
-from formatting import format_duration
 from incidents.members import Member, load_members
 from incidents.spread import Spread, measure
 from incidents.summary import summarize
-from storage.instants import format_beijing, to_beijing
 from storage.models import GradeChange, Incident, IncidentEvent
-from vocabulary import GRADES, SOURCE_TIERS, TOPICS
+from yuqing.config import Config
+from yuqing.formatting import format_duration
+from yuqing.instants import format_beijing, to_beijing
+from yuqing.vocabulary import GRADES, SOURCE_TIERS, TOPICS
 
 logger = logging.getLogger(__name__)
 

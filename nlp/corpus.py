@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from vocabulary import SENTIMENTS, TOPICS
+from yuqing.vocabulary import SENTIMENTS, TOPICS
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from nlp.corpus import Example
 from nlp.sentiment import LABELS
 from nlp.topics import TOPIC_KEYS
-from vocabulary import SENTIMENTS, TOPICS
+from yuqing.vocabulary import SENTIMENTS, TOPICS
 
 logger = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import joblib
 
-from errors import ModelNotReady
 from nlp.corpus import CORPUS_DIR, corpus_files, corpus_hash, read_examples
 from nlp.features import Vectorizer, prepare
 from nlp.segment import Segmenter
 from nlp.sentiment import SentimentModel
 from nlp.topics import TOPIC_KEYS, TopicModel
+from yuqing.errors import ModelNotReady
 
 logger = logging.getLogger(__name__)
 

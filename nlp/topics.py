@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold
 
-from vocabulary import TOPICS
+from yuqing.vocabulary import TOPICS
 
 logger = logging.getLogger(__name__)
 

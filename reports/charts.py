@@ -28,9 +28,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from formatting import format_count, format_date, format_percent, format_time, to_beijing
 from reports.fonts import chart_rc
-from vocabulary import GRADES, TOPICS
+from yuqing.formatting import format_count, format_date, format_percent, format_time, to_beijing
+from yuqing.vocabulary import GRADES, TOPICS
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from errors import InputError
 from incidents.emergence import post_city
 from reports.privacy import deidentify
-from storage.instants import BEIJING
 from storage.models import (
     Document,
     DocumentAnalysis,
@@ -33,6 +31,8 @@ from storage.models import (
     OutboxMessage,
     Source,
 )
+from yuqing.errors import InputError
+from yuqing.instants import BEIJING
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from alerts.clocks import CLOCK_LABELS, Clock, clocks_of, start_of
-from config import Config
-from formatting import format_count, format_date, format_datetime, format_duration, format_percent, to_beijing
 from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging
 from nlp.places import PlaceFinder
 from nlp.segment import Segmenter
@@ -32,7 +30,9 @@ from reports import charts
 from reports.data import IncidentFacts, Post, Week, incident_facts, posts_between, week_incidents
 from reports.document import Bullets, Figure, Paragraph, Report, Run, Table, Text, text
 from reports.privacy import deidentify
-from vocabulary import GRADES, SENTIMENTS, SOURCE_TIERS, TOPICS
+from yuqing.config import Config
+from yuqing.formatting import format_count, format_date, format_datetime, format_duration, format_percent, to_beijing
+from yuqing.vocabulary import GRADES, SENTIMENTS, SOURCE_TIERS, TOPICS
 
 logger = logging.getLogger(__name__)
 

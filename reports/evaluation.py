@@ -52,8 +52,6 @@ from itertools import pairwise
 from sqlalchemy.orm import Session
 
 from alerts.clocks import clocks_of, start_of
-from config import Config
-from formatting import format_count, format_datetime, format_duration, format_hours, format_percent
 from nlp.casualties import extract
 from reports import charts
 from reports.data import IncidentFacts, Post, Response, incident_facts
@@ -61,7 +59,9 @@ from reports.digest import clock_subject, department_of
 from reports.document import Bullets, Figure, Paragraph, Report, Run, Table, sources, text
 from reports.privacy import deidentify
 from storage.models import Incident
-from vocabulary import GRADES, TOPICS, grade_rank
+from yuqing.config import Config
+from yuqing.formatting import format_count, format_datetime, format_duration, format_hours, format_percent
+from yuqing.vocabulary import GRADES, TOPICS, grade_rank
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from matplotlib import font_manager, ft2font, rcParams
 
-from errors import MonitorError
+from yuqing.errors import MonitorError
 
 logger = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from alerts.failures import DeliveryFailed
 from alerts.mailer import UNDISCLOSED, connect
-from config import Config
-from errors import MonitorError
 from reports.document import Report, plain
-from storage.instants import BEIJING
+from yuqing.config import Config
+from yuqing.errors import MonitorError
+from yuqing.instants import BEIJING
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from errors import DatabaseNotReady
+from yuqing.errors import DatabaseNotReady
 
 logger = logging.getLogger(__name__)
 

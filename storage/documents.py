@@ -21,9 +21,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from storage.instants import parse_instant, to_beijing
 from storage.models import Document, Source
 from storage.urls import canonicalize_url
+from yuqing.instants import parse_instant, to_beijing
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-import cli
 from storage.db import make_engine, session_factory
 from storage.models import Document, Source
+from yuqing import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "documents.jsonl"
@@ -199,7 +199,7 @@ def test_argument_errors_are_chinese_with_status_2(capsys: pytest.CaptureFixture
 
 
 def test_console_script_reads_stdin_and_logs_a_summary(config_path: Path, database_url: str) -> None:
-    yuqing = [sys.executable, "-m", "cli"]
+    yuqing = [sys.executable, "-m", "yuqing"]
     subprocess.run([*yuqing, "--config", str(config_path), "init-db"], check=True, capture_output=True, cwd=ROOT)
     done = subprocess.run(
         [*yuqing, "--config", str(config_path), "ingest", "-"],

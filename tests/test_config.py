@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import config
-from errors import ConfigError
+from yuqing import config
+from yuqing.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from formatting import (
+from yuqing.formatting import (
     format_count,
     format_date,
     format_datetime,

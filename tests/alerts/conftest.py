@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from storage.db import migrate
-from storage.instants import BEIJING
 from storage.models import Document, GradeChange, Incident, IncidentDocument, Source
 from tests.smtp import Received, SmtpServer, free_port
+from yuqing.instants import BEIJING
 
 __all__ = ["Received", "SmtpServer", "free_port"]
 

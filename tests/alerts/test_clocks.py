@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts.clocks import Clock, clocks_of, describe, due_notifications, format_duration
-from config import Config
+from yuqing.config import Config
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

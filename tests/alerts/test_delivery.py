@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-import cli
 from alerts.outbox import CRASH_POINTS
 from storage.models import OutboxMessage
 from tests.alerts.conftest import SmtpServer, WebhookServer, add_incident, bj, iso
+from yuqing import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 T = bj("11-27 03:20")
@@ -117,7 +117,7 @@ def _child_tick(config: Path, now, crash_at: str | None = None) -> subprocess.Po
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
     if crash_at:
         env["YUQING_TEST_CRASH_AT"] = crash_at
-    command = [sys.executable, "-m", "cli", "--config", str(config), "alerts", "tick", "--now", iso(now)]
+    command = [sys.executable, "-m", "yuqing", "--config", str(config), "alerts", "tick", "--now", iso(now)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-import cli
 from storage.models import IncidentEvent, OutboxMessage
 from tests.alerts.conftest import SmtpServer, add_incident, add_post, bj, iso
+from yuqing import cli
 
 RELEASE = "https://zjt.shandong.gov.cn/art/2026/11/27/art_1.html"
 

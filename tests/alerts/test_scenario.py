@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-import cli
 from tests.alerts.conftest import Received, SmtpServer, add_incident, add_post, bj, iso
+from yuqing import cli
 
 DUTY = {"duty@zjt.example.cn", "duty2@zjt.example.cn"}
 DEPARTMENT = {"gczl@zjt.example.cn"}

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from simweb import DEFAULT_START, SimWeb
 from storage.db import migrate
+from yuqing.simweb import DEFAULT_START, SimWeb
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY4 = DEFAULT_START + timedelta(days=4)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import cli
-from simweb import SimWeb
 from tests.crawlers.conftest import DAY4, source
+from yuqing import cli
+from yuqing.simweb import SimWeb
 
 
 def test_crawl_prints_a_chinese_table_and_sources_shows_health(

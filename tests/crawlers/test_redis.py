@@ -24,14 +24,14 @@ import pytest
 import redis
 from sqlalchemy import Engine, select
 
-import config
 from crawlers.settings import REDIRECT_MAX_TIMES
-from errors import ConfigError
-from simweb import SimWeb
-from simweb import feeds as sim_feeds
-from simweb import news as sim_news
 from storage.models import Document, Source
 from tests.crawlers.conftest import CRAWL_SECTION, DAY6, ROOT, Crawl, source
+from yuqing import config
+from yuqing.errors import ConfigError
+from yuqing.simweb import SimWeb
+from yuqing.simweb import feeds as sim_feeds
+from yuqing.simweb import news as sim_news
 
 # Read once, before the autouse fixture clears YUQING_* for every test (as tests/conftest.py does for PostgreSQL).
 TEST_REDIS_URL = os.environ.get("YUQING_TEST_REDIS_URL", "")

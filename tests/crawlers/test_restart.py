@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from simweb import SimWeb
-from simweb import feeds as sim_feeds
 from storage.models import CrawlState, Document
 from tests.crawlers.conftest import DAY4, ROOT, run_crawl, source
+from yuqing.simweb import SimWeb
+from yuqing.simweb import feeds as sim_feeds
 
 # AutoThrottle's start delay spaces the requests, so the crawl is still running when it is killed.
 SLOW_CRAWL = """

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from crawlers.clean import normalize_text
-from simweb import DEFAULT_START, Item, SimWeb, load_items
-from simweb import board as sim_board
-from simweb import feeds as sim_feeds
-from simweb import weibo as sim_weibo
 from storage.models import CrawlState, Document, Reply, Source
 from tests.crawlers.conftest import DAY4, DAY6, run_crawl, source
+from yuqing.simweb import DEFAULT_START, Item, SimWeb, load_items
+from yuqing.simweb import board as sim_board
+from yuqing.simweb import feeds as sim_feeds
+from yuqing.simweb import weibo as sim_weibo
 
 ARTICLE_PREFIXES = ("/news/20", "/city/content/", "/official/art/", "/board/detail", "/weibo/status/")
 

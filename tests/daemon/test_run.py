@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from simweb.server import SimWeb
 from storage.db import migrate
 from storage.models import Document, Incident, JobRun, OutboxMessage
 from tests.smtp import SmtpServer
+from yuqing.simweb.server import SimWeb
 
 ROOT = Path(__file__).resolve().parents[2]
 # The crane storyline's first posts (3d19h20m after the scenario start) were published a few minutes ago.
@@ -81,7 +81,7 @@ def daemon_config(
 
 
 def start_daemon(config: Path) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "cli", "--config", str(config), "run"]
+    command = [sys.executable, "-m", "yuqing", "--config", str(config), "run"]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -107,7 +107,7 @@ def test_second_daemon_refused_and_sigterm_stops_cleanly(daemon_config: Path, en
     try:
         wait_for(lambda: scalar(engine, select(func.count()).select_from(JobRun)) > 0)
         second = subprocess.run(
-            [sys.executable, "-m", "cli", "--config", str(daemon_config), "run"],
+            [sys.executable, "-m", "yuqing", "--config", str(daemon_config), "run"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -15,10 +15,10 @@ import time_machine
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
 
-import config as config_module
 from scheduler import job_specs, make_scheduler, register
 from storage.db import migrate
-from storage.instants import BEIJING
+from yuqing import config as config_module
+from yuqing.instants import BEIJING
 
 START = datetime(2026, 11, 30, 7, 50, tzinfo=BEIJING)  # a Monday; the digest is due at 08:30
 CONFIG = """

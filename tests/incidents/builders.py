@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import config as config_module
 from incidents.detect import DetectResult, detect
 from nlp.casualties import extract
 from nlp.occurrence import occurred_at
@@ -23,6 +22,7 @@ from nlp.places import PlaceFinder
 from nlp.segment import Segmenter
 from storage.db import migrate, session_factory
 from storage.models import Document, DocumentAnalysis, DocumentTopic, Incident, IncidentDocument, Source
+from yuqing import config as config_module
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 2026-11-25 10:00 北京时间
 QUALITY = "engineering_quality"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from cli import main
-from storage.instants import BEIJING
 from storage.models import GradeChange, Incident, IncidentDocument
 from tests.incidents.builders import HOUR, NOW, World
+from yuqing.cli import main
+from yuqing.instants import BEIJING
 
 JSON_FIELDS = {
     "id",

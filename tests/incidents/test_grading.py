@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import config as config_module
 from incidents.grading import GENERAL_REASON, Evidence, gathering_terms, grade, with_hand
 from incidents.members import Member
 from incidents.spread import busiest_window, measure
 from incidents.summary import merged_casualties, summarize
 from nlp.casualties import Casualties, Figure
+from yuqing import config as config_module
 
 SETTINGS = config_module.Config().grading
 WINDOW = timedelta(hours=2)

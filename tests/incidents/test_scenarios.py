@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-import config as config_module
-from cli import main
 from incidents.detect import detect
-from scheduler import build
-from storage.instants import BEIJING
 from storage.models import Document, GradeChange, Incident, IncidentDocument
+from yuqing import config as config_module
+from yuqing.cli import main
+from yuqing.instants import BEIJING
+from yuqing.runtime import build
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 START = datetime(2026, 11, 16, 0, 0, tzinfo=BEIJING)

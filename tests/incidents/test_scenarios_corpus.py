@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-import config
 from nlp.casualties import extract
 from nlp.places import PlaceFinder
 from storage.documents import DocumentRecord, parse_lines
 from storage.urls import canonicalize_url
-from vocabulary import GRADES, TOPICS
+from yuqing import config
+from yuqing.vocabulary import GRADES, TOPICS
 
 SCENARIOS = Path(__file__).with_name("scenarios")
 FIELDS = {"url", "title", "text", "published_at", "source", "kind", "incident"}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-import cli
 from storage.models import DocumentAnalysis, DocumentTopic
+from yuqing import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "documents.jsonl"

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from storage.instants import BEIJING
 from storage.models import (
     Document,
     DocumentAnalysis,
@@ -33,6 +32,7 @@ from storage.models import (
     OutboxMessage,
     Source,
 )
+from yuqing.instants import BEIJING
 
 QUALITY, MARKET, URBAN = "engineering_quality", "housing_market", "urban_management"
 PHONE = "13812345678"

@@ -14,8 +14,6 @@ import docx
 import pytest
 from sqlalchemy import Engine, func, select
 
-import config as config_module
-from cli import main
 from reports.data import find_incident, incident_facts, parse_week
 from reports.digest import collect, place_finder
 from reports.evaluation import evaluate
@@ -24,6 +22,8 @@ from storage.models import Document, DocumentAnalysis, DocumentTopic
 from tests.reports import scenario
 from tests.reports.scenario import PHONE, PRIVATE_NAME, bj
 from tests.smtp import SmtpServer, free_port
+from yuqing import config as config_module
+from yuqing.cli import main
 
 CONFIG = """
 [database]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from simweb import DEFAULT_START, Item, SimWeb, load_items
+from yuqing.simweb import DEFAULT_START, Item, SimWeb, load_items
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from simweb import DEFAULT_START
+from yuqing.simweb import DEFAULT_START
 
 
 @dataclass(frozen=True)

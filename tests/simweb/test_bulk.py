@@ -7,11 +7,11 @@ from collections import Counter
 import pytest
 
 from crawlers.neardup import hamming, simhash
-from simweb import DEFAULT_START, Item
-from simweb import weibo as sim_weibo
-from simweb.bulk import copies_for, multiply
-from simweb.feeds import link_of
-from simweb.scene import Scene
+from yuqing.simweb import DEFAULT_START, Item
+from yuqing.simweb import weibo as sim_weibo
+from yuqing.simweb.bulk import copies_for, multiply
+from yuqing.simweb.feeds import link_of
+from yuqing.simweb.scene import Scene
 
 
 def test_copies_are_distinct_and_reproducible(corpus: tuple[Item, ...]) -> None:

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from simweb import DEFAULT_START, Item
-from simweb.corpus import item_from_json, parse_offset
-from simweb.weibo import mid_of
 from tests.simweb.support import at
-from vocabulary import TOPICS
+from yuqing.simweb import DEFAULT_START, Item
+from yuqing.simweb.corpus import item_from_json, parse_offset
+from yuqing.simweb.weibo import mid_of
+from yuqing.vocabulary import TOPICS
 
 DEATHS = re.compile(r"(\d+)人死亡|死亡人数(?:已)?升至(\d+)人|(\d+)人遇难|(\d+)名遇难者")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from yuqing import cli
 
 # Per storyline (X-Yuqing-Incident of its emails): the kinds of email, in order.
 CRANE = ["alert", "response", "upgrade", "breach", "reminder", "reminder", "breach"]

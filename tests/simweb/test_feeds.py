@@ -7,8 +7,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from simweb import SimWeb
 from tests.simweb.support import at, get
+from yuqing.simweb import SimWeb
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RSS1 = "{http://purl.org/rss/1.0/}"

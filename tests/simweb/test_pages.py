@@ -7,11 +7,11 @@ import re
 
 from parsel import Selector
 
-from simweb import Item, SimWeb
-from simweb.city import article_path as city_path
-from simweb.news import article_path as news_path
-from simweb.official import article_path as official_path
 from tests.simweb.support import Reply, at, get
+from yuqing.simweb import Item, SimWeb
+from yuqing.simweb.city import article_path as city_path
+from yuqing.simweb.news import article_path as news_path
+from yuqing.simweb.official import article_path as official_path
 
 
 def charset_of(reply: Reply) -> str | None:

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 from parsel import Selector
 
-from simweb import DEFAULT_START, Item, SimWeb
-from simweb.__main__ import running_clock
 from tests.simweb.support import at, get, weibo_search
+from yuqing.simweb import DEFAULT_START, Item, SimWeb
+from yuqing.simweb.__main__ import running_clock
 
 
 def article_links(body: str) -> list[str]:
@@ -164,7 +164,17 @@ def test_running_clock_advances_speed_times_real_time() -> None:
 
 def test_python_dash_m_simweb_prints_its_url_in_chinese() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "simweb", "--start", "2026-11-23T08:00:00+08:00", "--speed", "60", "--skip", "96"],
+        [
+            sys.executable,
+            "-m",
+            "yuqing.simweb",
+            "--start",
+            "2026-11-23T08:00:00+08:00",
+            "--speed",
+            "60",
+            "--skip",
+            "96",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         encoding="utf-8",

@@ -6,8 +6,8 @@ import re
 
 from parsel import Selector
 
-from simweb import SimWeb
 from tests.simweb.support import at, get, weibo_search
+from yuqing.simweb import SimWeb
 
 FIGURE = re.compile(r"(\d+)人死亡|升至(\d+)人")
 

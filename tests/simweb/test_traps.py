@@ -11,9 +11,9 @@ from xml.parsers import expat
 import pytest
 from parsel import Selector
 
-from simweb import SimWeb
-from simweb.traps import HUGE_SIZE, Traps
 from tests.simweb.support import get
+from yuqing.simweb import SimWeb
+from yuqing.simweb.traps import HUGE_SIZE, Traps
 
 
 class EntityDeclared(Exception):

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from simweb import BEIJING, SimWeb
-from simweb.weibo import created_at, render_text
 from tests.simweb.support import at, get, weibo_search
+from yuqing.simweb import BEIJING, SimWeb
+from yuqing.simweb.weibo import created_at, render_text
 
 
 def mblogs(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, inspect, select, text
 
-from errors import DatabaseNotReady
 from storage.db import current_revision, ensure_ready, head_revision, make_engine, migrate, session_factory
 from storage.documents import DocumentRecord, ensure_source, store
-from storage.instants import BEIJING, parse_instant
 from storage.models import Document
+from yuqing.errors import DatabaseNotReady
+from yuqing.instants import BEIJING, parse_instant
 
 TABLES = {
     "sources",

@@ -1,0 +1,109 @@
+"""The storage stage's commands: ``init-db``, ``ingest`` and ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from storage.db import ensure_ready, migrate, transaction
+from storage.documents import IngestResult, export_query, ingest, parse_lines, to_json
+from yuqing.cli.args import open_input
+from yuqing.instants import format_beijing
+from yuqing.runtime import Runtime
+from yuqing.vocabulary import DOCUMENT_KINDS
+
+logger = logging.getLogger("yuqing")
+
+INGEST_CHUNK = 500
+
+
+def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
+    init_db = commands.add_parser(
+        "init-db",
+        parents=common,
+        help="创建或升级数据库",
+        description="创建数据库，或把已有数据库升级到当前结构版本（Alembic 迁移）。",
+    )
+    init_db.set_defaults(handler=cmd_init_db)
+
+    ingest_cmd = commands.add_parser(
+        "ingest",
+        parents=common,
+        help="从 JSON Lines 文件导入文档",
+        description="逐行校验并导入文档（JSON Lines，每行一个对象；- 表示标准输入）。\n"
+        "有误的行会报告行号和原因，其余行照常导入；同一网址不会重复保存。\n"
+        "字段：url, title, text, published_at（ISO 8601；无时区时按北京时间）, source,\n"
+        "kind（news | social | forum | official）, 可选 author, metrics。",
+    )
+    ingest_cmd.add_argument("file", metavar="FILE.jsonl", help="输入文件，- 表示标准输入")
+    ingest_cmd.set_defaults(handler=cmd_ingest)
+
+    export = commands.add_parser(
+        "export", parents=common, help="导出文档", description="导出已保存的文档（含已有的标注）。"
+    )
+    export.add_argument("what", choices=["documents"], help="导出的对象：documents（文档）")
+    export.add_argument("--json", action="store_true", help="输出 JSON Lines（每行一个文档）")
+    export.set_defaults(handler=cmd_export)
+
+
+def cmd_init_db(_args: argparse.Namespace, runtime: Runtime) -> int:
+    before, after = migrate(runtime.engine)
+    where = runtime.engine.url.render_as_string(hide_password=True)
+    if before == after:
+        print(f"数据库已是最新版本（{after}）：{where}")
+    else:
+        print(f"数据库已{'创建' if before is None else '升级'}到版本 {after}：{where}")
+    logger.info("init-db url=%s from=%s to=%s", where, before, after)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+    ensure_ready(runtime.engine)
+    now = datetime.now(UTC)
+    known = {s.name: {"type": s.type, "tier": s.tier, "url": s.url} for s in runtime.config.sources}
+    total = IngestResult()
+    with open_input(args.file) as stream:
+        lines = parse_lines(stream)
+        while chunk := list(islice(lines, INGEST_CHUNK)):
+            with transaction(runtime.sessions) as session:
+                result = ingest(session, chunk, now, known)
+            total.stored += result.stored
+            total.duplicates += result.duplicates
+            total.rejected += result.rejected
+    for error in total.rejected:
+        print(f"第 {error.line} 行：{error.reason}", file=sys.stderr)
+    name = "标准输入" if args.file == "-" else args.file
+    print(f"导入 {name}：新增 {total.stored} 条，重复 {total.duplicates} 条，拒绝 {len(total.rejected)} 条。")
+    logger.info(
+        "ingest file=%s ingested=%d duplicates=%d rejected=%d",
+        args.file,
+        total.stored,
+        total.duplicates,
+        len(total.rejected),
+    )
+    return 2 if total.rejected else 0
+
+
+def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
+    ensure_ready(runtime.engine)
+    count = 0
+    with runtime.sessions() as session:
+        for document in session.scalars(export_query().execution_options(yield_per=500)):
+            if args.json:
+                print(json.dumps(to_json(document), ensure_ascii=False))
+            else:
+                kind = DOCUMENT_KINDS.get(document.kind, document.kind)
+                print(
+                    f"{format_beijing(document.published_at)}  {kind}  {document.source.name}  "
+                    f"{document.title or document.text[:30]}  {document.url}"
+                )
+            count += 1
+    if not args.json:
+        print(f"共 {count} 条文档（时间为北京时间）。")
+    logger.info("export what=documents exported=%d", count)
+    return 0
