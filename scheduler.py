@@ -1,11 +1,11 @@
-"""The composition root: logging, Config, engine and sessions are built here, once, and passed down.
+"""The daemon (``yuqing run``): APScheduler runs every stage on its own schedule, 7×24.
 
 The daemon's parts are built from the same :class:`~yuqing.runtime.Runtime` as the command line's, so both
 run the stages on exactly the same objects. ``yuqing run`` is :func:`run_daemon`: it takes the database's
 daemon lock (``yuqing.daemon.lock``), loads the tagger once, and lets APScheduler 3 run the jobs of
-:func:`job_specs` (``yuqing.daemon.jobs``) from a persistent job store on the project database, so their next
-run times survive a restart and a run missed while the daemon was down is run once (coalesced) when it
-comes back.
+``yuqing.daemon.specs`` (the functions of ``yuqing.daemon.jobs``) from a persistent job store on the project
+database, so their next run times survive a restart and a run missed while the daemon was down is run once
+(coalesced) when it comes back.
 
 | job | when | does |
 | --- | --- | --- |
@@ -23,96 +23,30 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import BasePoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
-from yuqing.config import Config
+from yuqing.daemon.specs import JOB_TABLE, JobSpec, job_specs
 from yuqing.instants import BEIJING
 from yuqing.runtime import Runtime
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
+    from apscheduler.schedulers.base import BaseScheduler
     from sqlalchemy import Engine
 
     from yuqing.daemon.jobs import Jobs
 
 logger = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"
-PROCESS_EVERY = timedelta(minutes=10)
-
-
-# The jobs --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One job as registered: its id, the ``daemon.jobs`` function, its arguments, trigger and grace."""
-
-    id: str
-    name: str  # Chinese, for ``yuqing status``
-    func: str
-    args: tuple[str, ...]
-    trigger: BaseTrigger
-    misfire_grace: timedelta
-
-    @property
-    def grace_seconds(self) -> int:
-        return int(self.misfire_grace.total_seconds())
-
-
-def job_specs(config: Config) -> list[JobSpec]:
-    """Every job of the daemon for ``config``: a crawl per enabled source, then the shared jobs.
-
-    Grace: a late crawl or tick is still worth running (once, coalesced) within a day; the self-test
-    within a day (as ``alerts tick`` does); the weekly digest within three days of its Monday.
-    """
-    day = timedelta(days=1)
-    specs = [
-        JobSpec(
-            f"crawl:{source.name}",
-            f"采集 {source.name}",
-            "yuqing.daemon.jobs:crawl",
-            (source.name,),
-            IntervalTrigger(seconds=int(source.interval.total_seconds()), timezone=BEIJING),
-            day,
-        )
-        for source in config.sources
-        if source.enabled
-    ]
-    tick_every = config.schedule.alerts_tick
-    cron = config.schedule
-    specs += [
-        JobSpec("process", "标注与研判", "yuqing.daemon.jobs:process", (), _every(PROCESS_EVERY), day),
-        JobSpec("alerts_tick", "时限检查与投递", "yuqing.daemon.jobs:alerts_tick", (), _every(tick_every), day),
-        JobSpec(
-            "weekly_digest", "舆情周报", "yuqing.daemon.jobs:weekly_digest", (), _crontab(cron.weekly_digest), 3 * day
-        ),
-        JobSpec("self_test", "每日自检", "yuqing.daemon.jobs:self_test", (), _crontab(cron.self_test), day),
-    ]
-    return specs
-
-
-def _every(interval: timedelta) -> IntervalTrigger:
-    return IntervalTrigger(seconds=int(interval.total_seconds()), timezone=BEIJING)
-
-
-def _crontab(expression: str) -> CronTrigger:
-    return CronTrigger.from_crontab(expression, timezone=BEIJING)
-
 
 class JobsExecutor(BasePoolExecutor):
-    """A pool executor that hands every job the daemon's :class:`~daemon.jobs.Jobs` (keyword ``jobs``)."""
+    """A pool executor that hands every job the daemon's :class:`~yuqing.daemon.jobs.Jobs` (keyword ``jobs``)."""
 
     def __init__(self, jobs: Any, pool: Executor) -> None:
         super().__init__(pool)

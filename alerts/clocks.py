@@ -34,17 +34,10 @@ from typing import Any, Protocol
 from yuqing.config import ClocksConfig
 from yuqing.formatting import format_duration
 from yuqing.instants import to_beijing
-from yuqing.vocabulary import grade_rank
+from yuqing.vocabulary import CLOCKS, grade_rank
 
 logger = logging.getLogger(__name__)
 
-CLOCK_LABELS = {
-    "release": "发布权威信息",
-    "press_conference": "召开新闻发布会",
-    "follow_up": "持续发布（续报）",
-    "response": "回应关切",
-}
-RESPONSE_KINDS = ("release", "follow_up", "press_conference")
 FOLLOWING_STATUSES = ("open", "active")  # follow-ups are due only while the incident is still live
 
 
@@ -75,7 +68,7 @@ class Clock:
 
     @property
     def label(self) -> str:
-        return CLOCK_LABELS[self.kind]
+        return CLOCKS[self.kind]
 
     @property
     def key(self) -> str:

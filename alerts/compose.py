@@ -30,38 +30,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts.clocks import Clock, Due, describe, start_of
 from alerts.routing import department_label, held_until, recipients
+from storage.incidents import Post
 from storage.outbox import Draft
-from storage.responses import Post
 from yuqing.config import DEFAULT_PATH, Config
 from yuqing.formatting import format_duration
 from yuqing.instants import format_beijing
-from yuqing.vocabulary import GRADES, TOPICS, grade_rank
+from yuqing.vocabulary import CASUALTIES, GRADES, NOTICE_TITLES, RESPONSES, TOPICS, grade_rank
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
-KIND_LABELS = {
-    "alert": "舆情预警",
-    "upgrade": "等级上调",
-    "reminder": "时限提醒",
-    "breach": "超时未回应",
-    "response": "回应已记录",
-    "blind_spot": "监测盲区",
-    "self_test": "通道自检",
-}
-RESPONSE_LABELS = {
-    "release": "权威信息发布",
-    "follow_up": "续报",
-    "press_conference": "新闻发布会",
-    "proposal": "候选权威发布（待确认）",
-}
-CASUALTY_LABELS = {
-    "deaths": ("死亡", "人"),
-    "serious_injuries": ("重伤", "人"),
-    "injuries": ("受伤", "人"),
-    "missing": ("失联", "人"),
-    "economic_loss_yuan": ("直接经济损失", "元"),
-}
 SUBJECT_TITLE_CHARS = 60
 AUTO_ACCEPTED = "官方来源自动采纳"  # channel prefix of a release accepted from an official post
 WEBHOOK_BYTES = 3800  # WeCom caps markdown content at 4096 bytes; DingTalk's limit is larger
@@ -187,7 +165,7 @@ def response_drafts(
     revoked: bool = False,
 ) -> list[Draft]:
     """Drafts announcing a recorded (or revoked, or proposed) response."""
-    what = RESPONSE_LABELS.get(event.kind, event.kind)
+    what = RESPONSES.get(event.kind, event.kind)
     auto = (event.channel or "").startswith(AUTO_ACCEPTED)
     if revoked:
         headline = f"已撤销{what}记录（{format_beijing(event.at)}），相关时限恢复计时"
@@ -237,7 +215,7 @@ def _responses(events: Sequence[Any], now: datetime) -> list[str]:
     for event in events:
         if event.at > now:
             continue
-        what = RESPONSE_LABELS.get(event.kind, event.kind)
+        what = RESPONSES.get(event.kind, event.kind)
         parts = [f"{what}：{format_beijing(event.at)}"]
         parts += [f"渠道 {event.channel}"] if event.channel else []
         parts += [f"地点 {event.place}"] if event.place else []
@@ -387,7 +365,7 @@ def _context(notice: Notice, config: Config) -> dict[str, Any]:
     facts = notice.incident
     return {
         "kind": notice.kind,
-        "kind_label": KIND_LABELS[notice.kind],
+        "kind_label": NOTICE_TITLES[notice.kind],
         "subject": one_line(notice.subject),
         "headline": notice.headline,
         "summary": notice.summary,
@@ -434,7 +412,7 @@ def _post_view(post: Post) -> dict[str, Any]:
 
 def casualty_text(casualties: dict[str, Any]) -> str:
     parts = []
-    for name, (label, unit) in CASUALTY_LABELS.items():
+    for name, (label, unit) in CASUALTIES.items():
         figure = casualties.get(name)
         value = figure.get("value") if isinstance(figure, dict) else figure
         if isinstance(value, int) and value > 0:

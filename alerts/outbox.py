@@ -35,8 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from alerts import mailer, webhooks
 from alerts.compose import webhook_draft
@@ -46,6 +45,9 @@ from storage.db import transaction
 from storage.models import OutboxMessage
 from yuqing.config import Config
 from yuqing.instants import format_beijing
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from alerts.clocks import Clock, clocks_of, start_of
-from alerts.compose import RESPONSE_LABELS, IncidentFacts, response_drafts
+from alerts.compose import IncidentFacts, response_drafts
 from alerts.tick import facts_of
+from storage import incidents as incident_rows
 from storage import outbox as rows
 from storage import responses
 from storage.db import transaction
@@ -24,6 +24,10 @@ from storage.models import IncidentEvent
 from yuqing.config import Config
 from yuqing.errors import InputError
 from yuqing.instants import format_beijing
+from yuqing.vocabulary import RESPONSES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +67,7 @@ def record(
     if url is not None:
         url = check_url(url)
     with transaction(sessions) as session:
-        row = responses.incident(session, incident_id)
+        row = incident_rows.get(session, incident_id)
         if row is None or row.status not in RESPONDABLE:
             raise InputError(f"没有编号为 {incident_id} 的事件。提示：用 yuqing incidents 查看事件编号。")
         facts = facts_of(session, row, now)
@@ -73,7 +77,7 @@ def record(
             event = _record(session, facts, kind, url, at or now, now, channel, place)
         events = responses.events_of(session, incident_id)
         clocks = clocks_of(facts, events, config, now)
-        posts = responses.top_posts(session, incident_id, now, config.alerts.top_posts)
+        posts = incident_rows.top_posts(session, incident_id, now, config.alerts.top_posts)
         key = f"incident:{incident_id}:response:{'revoke:' if revoke else ''}{event.id}"
         for draft in response_drafts(key, facts, event, clocks, events, posts, config, now, revoked=revoke):
             rows.enqueue(session, draft, now)
@@ -93,7 +97,7 @@ def _record(
     channel: str | None,
     place: str | None,
 ) -> IncidentEvent:
-    what = RESPONSE_LABELS[kind]
+    what = RESPONSES[kind]
     start = start_of(facts)
     if at < start:
         raise InputError(
@@ -110,10 +114,7 @@ def _record(
     if url is not None:
         same = responses.live_response(session, incident_id, ("release", "follow_up", "proposal"), url)
         if same is not None and same.kind == "proposal" and kind in ("release", "follow_up"):
-            same.kind, same.at, same.recorded_at = kind, at, now
-            same.channel = channel or same.channel
-            session.flush()
-            return same
+            return responses.confirm_proposal(session, same, kind, at, now, channel)
         if same is not None and same.kind == kind:
             raise InputError(
                 f"事件 {incident_id} 已记录过这条{what}（{format_beijing(same.at)}，{url}），无需重复记录。"
@@ -125,7 +126,7 @@ def _revoke(session: Session, incident_id: int, kind: str, url: str | None, now:
     kinds = ("press_conference",) if kind == "press_conference" else ("release", "follow_up", "proposal")
     event = responses.live_response(session, incident_id, kinds, url)
     if event is None:
-        what = RESPONSE_LABELS[kind]
+        what = RESPONSES[kind]
         where = f"网址为 {url} 的" if url else ""
         raise InputError(
             f"事件 {incident_id} 没有{where}有效{what}记录，无法撤销。提示：用 yuqing incidents 查看已记录的回应。"

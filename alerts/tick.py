@@ -14,9 +14,9 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.clocks import Clock, clocks_of, due_notifications, live_events, start_of
 from alerts.compose import (
@@ -28,14 +28,18 @@ from alerts.compose import (
     self_test_drafts,
 )
 from alerts.outbox import DeliveryReport, ReplayClock, deliver
+from storage import incidents as incident_rows
 from storage import outbox as rows
 from storage import responses
-from storage.crawl import source_health
 from storage.db import transaction
 from storage.models import Incident
+from storage.sources import source_health
 from yuqing.config import Config, SourceConfig
 from yuqing.instants import BEIJING
 from yuqing.vocabulary import grade_rank
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +68,7 @@ def tick(
 
 def facts_of(session: Session, row: Incident, now: datetime) -> IncidentFacts:
     """The incident as of ``now``: its grade and reasons from the grade history."""
-    grade, reasons = responses.grade_as_of(session, row, now)
+    grade, reasons = incident_rows.grade_as_of(session, row, now)
     return IncidentFacts(
         id=row.id,
         title=row.title,
@@ -85,7 +89,7 @@ def facts_of(session: Session, row: Incident, now: datetime) -> IncidentFacts:
 
 def evaluate(sessions: sessionmaker[Session], config: Config, now: datetime, queued: Counter[str]) -> int:
     with sessions() as session:
-        ids = [row.id for row in responses.watched_incidents(session, now)]
+        ids = [row.id for row in incident_rows.watched(session, now)]
     for incident_id in ids:
         propose_releases(sessions, config, incident_id, now, queued)
         with transaction(sessions) as session:
@@ -94,7 +98,7 @@ def evaluate(sessions: sessionmaker[Session], config: Config, now: datetime, que
 
 
 def _evaluate_one(session: Session, config: Config, incident_id: int, now: datetime, queued: Counter[str]) -> None:
-    row = responses.incident(session, incident_id)
+    row = incident_rows.get(session, incident_id)
     if row is None:
         return
     facts = facts_of(session, row, now)
@@ -106,7 +110,7 @@ def _evaluate_one(session: Session, config: Config, incident_id: int, now: datet
     fresh = [d for d in due if d.key not in done]
     if not fresh:
         return
-    posts = responses.top_posts(session, incident_id, now, config.alerts.top_posts)
+    posts = incident_rows.top_posts(session, incident_id, now, config.alerts.top_posts)
     for item in fresh:
         drafts = incident_drafts(item, facts, clocks, events, posts, config, now)
         if rows.enqueue(session, drafts[0], now):
@@ -128,13 +132,15 @@ def propose_releases(
     first keeps its event; any other run rolls back, so a post is proposed once.
     """
     with sessions() as session:
-        row = responses.incident(session, incident_id)
+        row = incident_rows.get(session, incident_id)
         if row is None:
             return
         facts = facts_of(session, row, now)
         if not clocks_of(facts, [], config, now):
             return
-        posts = [p for p in responses.official_posts(session, incident_id, now) if p.published_at >= start_of(facts)]
+        posts = [
+            p for p in incident_rows.official_posts(session, incident_id, now) if p.published_at >= start_of(facts)
+        ]
     for post in posts:
         try:
             with transaction(sessions) as session:
@@ -144,7 +150,7 @@ def propose_releases(
             continue
 
 
-def _propose(session: Session, config: Config, facts: IncidentFacts, post: responses.Post, now: datetime) -> None:
+def _propose(session: Session, config: Config, facts: IncidentFacts, post: incident_rows.Post, now: datetime) -> None:
     events = responses.events_of(session, facts.id)
     released = any(e.kind in ("release", "follow_up") for e in live_events(events, now))
     if config.alerts.auto_accept_release:
@@ -156,7 +162,7 @@ def _propose(session: Session, config: Config, facts: IncidentFacts, post: respo
     )
     events = [*events, event]
     clocks = clocks_of(facts, events, config, now)
-    top = responses.top_posts(session, facts.id, now, config.alerts.top_posts)
+    top = incident_rows.top_posts(session, facts.id, now, config.alerts.top_posts)
     key = f"incident:{facts.id}:proposal:{post.document_id}"
     drafts = response_drafts(key, facts, event, clocks, events, top, config, now)
     if not rows.enqueue(session, drafts[0], now):
@@ -232,7 +238,7 @@ def queue_self_test(
 
 
 def _status(session: Session, config: Config, now: datetime) -> dict[str, int]:
-    watched = responses.watched_incidents(session, now)
+    watched = incident_rows.watched(session, now)
     states: list[list[Clock]] = []
     for row in watched:
         states.append(clocks_of(facts_of(session, row, now), responses.events_of(session, row.id), config, now))

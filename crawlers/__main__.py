@@ -39,9 +39,8 @@ from crawlers import settings as crawl_settings
 from crawlers import shared
 from crawlers.child import CrawlSummary
 from crawlers.spiders import SPIDERS
-from storage.crawl import record_attempt, source_id
 from storage.db import ensure_ready, make_engine, session_factory, transaction
-from storage.documents import ensure_source
+from storage.sources import ensure_source, record_attempt, source_id
 from yuqing import config as config_module
 from yuqing.config import Config, SourceConfig
 from yuqing.errors import InputError, MonitorError

@@ -13,18 +13,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from scrapy import signals
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.shared import SharedRound
 from storage.db import make_engine, session_factory, transaction
-from storage.documents import ensure_source
+from storage.sources import ensure_source
 from yuqing import config as config_module
 from yuqing.config import Config, SourceConfig, SourceSecrets
 from yuqing.instants import parse_instant
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,18 @@ from crawlers.clean import normalize_text
 from crawlers.context import CrawlContext
 from crawlers.dates import is_future
 from crawlers.items import PostItem
-from storage.crawl import document_by_url, hash_known, known_urls, near_duplicate_of, save_reply, store_post
 from storage.db import transaction
-from storage.documents import DocumentRecord, Metrics, content_hash
+from storage.documents import (
+    DocumentRecord,
+    Metrics,
+    content_hash,
+    document_by_url,
+    hash_known,
+    known_urls,
+    near_duplicate_of,
+    store_post,
+)
+from storage.replies import save_reply
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -12,18 +12,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from incidents.assess import Outcome, refresh
 from incidents.grouping import load_pending, merge_profiles, new_profile, write_keys
 from incidents.members import headline
-from storage.models import Document, GradeChange, Incident, IncidentDocument, IncidentKey
-from storage.urls import canonicalize_url
+from storage import documents as document_rows
+from storage import incidents as incident_rows
 from yuqing.config import Config
 from yuqing.errors import InputError
 from yuqing.vocabulary import GRADES, grade_rank
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Incident
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ def find_incident(session: Session, reference: str | int) -> Incident:
         number = int(reference)
     except (TypeError, ValueError):
         raise InputError(f"事件编号 {reference!r} 无效，应为整数，如 12") from None
-    incident = session.get(Incident, number)
+    incident = incident_rows.get(session, number)
     if incident is None:
         raise InputError(f"找不到事件 {number}。提示：用 yuqing incidents 查看现有事件编号。")
     if incident.status == "merged":
@@ -48,11 +51,7 @@ def merge(session: Session, target_ref: str, source_ref: str, now: datetime, con
     target, source = find_incident(session, target_ref), find_incident(session, source_ref)
     if target.id == source.id:
         raise InputError(f"不能把事件 {target.id} 与自身合并。")
-    session.execute(
-        update(IncidentDocument)
-        .where(or_(IncidentDocument.incident_id == source.id, IncidentDocument.incident_id == target.id))
-        .values(incident_id=target.id, by_hand=True)
-    )
+    incident_rows.move_members(session, [source.id, target.id], target.id)
     target_topics = set((target.profile or {}).get("topics") or ())
     target.profile = merge_profiles(target.profile or {}, source.profile or {})
     if target.status == "candidate" and source.status != "candidate":
@@ -60,10 +59,10 @@ def merge(session: Session, target_ref: str, source_ref: str, now: datetime, con
     elif source.status != "candidate":
         target.detected_at = min(target.detected_at, source.detected_at)
     _carry_hand_grade(session, target, source, now)
-    session.execute(delete(IncidentKey).where(IncidentKey.incident_id == source.id))
+    incident_rows.delete_keys(session, source.id)
     source.status, source.status_since, source.updated_at = "merged", now, now
     source.profile = {**(source.profile or {}), "merged_into": target.id}
-    session.flush()
+    incident_rows.flush(session)
     write_keys(session, target, config.incidents, [t for t in target.profile["topics"] if t not in target_topics])
     logger.info("merge target=%s source=%s", target.id, source.id)
     return refresh(session, target, now, config, home)
@@ -77,9 +76,7 @@ def split(
     moved = [_find_document(session, ref) for ref in documents]
     if not moved:
         raise InputError("请用 --documents 给出要拆分的文档编号或链接。")
-    members = set(
-        session.scalars(select(IncidentDocument.document_id).where(IncidentDocument.incident_id == incident.id))
-    )
+    members = incident_rows.member_ids(session, incident.id)
     for ref, document_id in zip(documents, moved, strict=True):
         if document_id not in members:
             raise InputError(f"文档 {ref} 不属于事件 {incident.id}。")
@@ -88,7 +85,8 @@ def split(
     moved_posts = load_pending(session, sorted(set(moved)))
     kept_posts = load_pending(session, sorted(members - set(moved)))
     first = moved_posts[0] if moved_posts else None
-    created = Incident(
+    created = incident_rows.create(
+        session,
         title=first.title if first else headline("", ""),
         status="open",
         grade="general",
@@ -107,16 +105,10 @@ def split(
         status_since=now,
         profile=new_profile(moved_posts),
     )
-    session.add(created)
-    session.flush()
-    session.execute(
-        update(IncidentDocument)
-        .where(IncidentDocument.document_id.in_(moved))
-        .values(incident_id=created.id, by_hand=True)
-    )
+    incident_rows.move_documents(session, moved, created.id)
     incident.profile = new_profile(kept_posts)
-    session.execute(delete(IncidentKey).where(IncidentKey.incident_id == incident.id))
-    session.flush()
+    incident_rows.delete_keys(session, incident.id)
+    incident_rows.flush(session)
     write_keys(session, incident, config.incidents, incident.profile["topics"])
     write_keys(session, created, config.incidents, created.profile["topics"])
     refresh(session, incident, now, config, home)
@@ -140,12 +132,8 @@ def set_grade(
     if incident.status == "candidate":
         incident.status, incident.detected_at, incident.status_since = "open", now, now
     incident.grade_by_hand = True
-    session.add(
-        GradeChange(
-            incident_id=incident.id, at=now, grade=grade, reasons=[f"值班员定级：{reason.strip()}"], by_hand=True
-        )
-    )
-    session.flush()
+    incident_rows.add_grade_change(session, incident.id, now, grade, [f"值班员定级：{reason.strip()}"], by_hand=True)
+    incident_rows.flush(session)
     logger.info("hand grade incident=%s grade=%s", incident.id, grade)
     return refresh(session, incident, now, config, home)
 
@@ -154,31 +142,25 @@ def _carry_hand_grade(session: Session, target: Incident, source: Incident, now:
     """A hand-set grade of the merged-away incident stays a floor of the merged one."""
     if not source.grade_by_hand:
         return
-    change = session.scalar(
-        select(GradeChange)
-        .where(GradeChange.incident_id == source.id, GradeChange.by_hand.is_(True))
-        .order_by(GradeChange.at.desc(), GradeChange.id.desc())
-        .limit(1)
-    )
+    change = incident_rows.last_grade_change(session, source.id, by_hand=True)
     if change is None or (target.grade_by_hand and grade_rank(target.grade) >= grade_rank(change.grade)):
         return
     target.grade_by_hand = True
     reasons = [f"并入的事件 {source.id} 的手工定级", *change.reasons]
-    session.add(GradeChange(incident_id=target.id, at=now, grade=change.grade, reasons=reasons, by_hand=True))
+    incident_rows.add_grade_change(session, target.id, now, change.grade, reasons, by_hand=True)
 
 
 def _find_document(session: Session, reference: str) -> int:
     reference = reference.strip()
     if reference.isdigit():
-        found = session.get(Document, int(reference))
+        found = document_rows.find_id(session, int(reference))
         if found is None:
             raise InputError(f"找不到文档 {reference}。")
-        return found.id
+        return found
     try:
-        canonical = canonicalize_url(reference)
+        document_id = document_rows.id_by_url(session, reference)
     except ValueError:
         raise InputError(f"文档 {reference!r} 既不是编号也不是有效链接。") from None
-    document_id = session.scalar(select(Document.id).where(Document.canonical_url == canonical))
     if document_id is None:
         raise InputError(f"找不到链接为 {reference} 的文档。")
     return document_id

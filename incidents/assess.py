@@ -19,9 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from incidents import grading
 from incidents.grouping import reach_of, write_keys
@@ -29,8 +27,13 @@ from incidents.jurisdiction import in_jurisdiction
 from incidents.members import Member, load_members
 from incidents.spread import HOUR, Spread, measure
 from incidents.summary import Summary, summarize
-from storage.models import GradeChange, Incident
+from storage import incidents as incident_rows
 from yuqing.config import Config
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Incident
 
 logger = logging.getLogger(__name__)
 
@@ -127,28 +130,18 @@ def hand_grade(session: Session, incident: Incident) -> tuple[str, list[str]] | 
     """The latest grade set by hand, if any."""
     if not incident.grade_by_hand:
         return None
-    change = session.scalar(
-        select(GradeChange)
-        .where(GradeChange.incident_id == incident.id, GradeChange.by_hand.is_(True))
-        .order_by(GradeChange.at.desc(), GradeChange.id.desc())
-        .limit(1)
-    )
+    change = incident_rows.last_grade_change(session, incident.id, by_hand=True)
     return (change.grade, list(change.reasons)) if change is not None else None
 
 
 def record_grade(session: Session, incident: Incident, grade: str, reasons: list[str], now: datetime) -> None:
     """Set the grade; a change of grade is appended to the history at ``now`` (merged with one already there)."""
-    last = session.scalar(
-        select(GradeChange)
-        .where(GradeChange.incident_id == incident.id)
-        .order_by(GradeChange.at.desc(), GradeChange.id.desc())
-        .limit(1)
-    )
+    last = incident_rows.last_grade_change(session, incident.id)
     if last is None or last.grade != grade:
         if last is not None and last.at == now and not last.by_hand:
             last.grade, last.reasons = grade, reasons
         else:
-            session.add(GradeChange(incident_id=incident.id, at=now, grade=grade, reasons=reasons, by_hand=False))
+            incident_rows.add_grade_change(session, incident.id, now, grade, reasons)
     if incident.grade != grade or list(incident.grade_reasons or []) != reasons:
         incident.grade, incident.grade_reasons = grade, reasons
 

@@ -20,18 +20,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from incidents.assess import Outcome, refresh
 from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging
 from incidents.grouping import FingerprintCache, Placer, load_pending
 from incidents.jurisdiction import home_province
 from incidents.lifecycle import Transition, advance
+from storage import incidents as incident_rows
 from storage.db import transaction
-from storage.models import DetectState, Document, DocumentAnalysis, DocumentTopic, Incident, IncidentDocument
 from yuqing.config import Config
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def detect(
         with transaction(sessions) as session:
             place_batch(session, pending[start : start + BATCH], now, config, home, result, cache)
     with transaction(sessions) as session:
-        save_low_water(session, low_water, now)
+        incident_rows.save_low_water(session, low_water, now)
         result.transitions = advance(session, now, config.incidents)
     with sessions() as session:
         result.emerging = find_emerging(session, now, emergence_settings(config))
@@ -100,7 +101,7 @@ def place_batch(
     for post in load_pending(session, ids):
         placer.place(post)
     for incident_id in sorted(placer.touched):
-        incident = session.get(Incident, incident_id)
+        incident = incident_rows.get(session, incident_id)
         if incident is not None:
             result.outcomes.append(refresh(session, incident, now, config, home))
     result.placed += placer.created + placer.joined
@@ -110,24 +111,14 @@ def place_batch(
 
 def scan(session: Session, now: datetime) -> tuple[list[int], int]:
     """The ids to place (oldest publication first) and the new cursor."""
-    state = session.get(DetectState, 1)
-    low_water = state.low_water if state is not None else 0
-    has_topic = select(DocumentTopic.document_id).where(DocumentTopic.document_id == Document.id).exists()
-    rows = session.execute(
-        select(
-            Document.id, Document.published_at, DocumentAnalysis.document_id, IncidentDocument.document_id, has_topic
-        )
-        .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .outerjoin(IncidentDocument, IncidentDocument.document_id == Document.id)
-        .where(Document.id > low_water)
-        .order_by(Document.id)
-    ).all()
+    low_water = incident_rows.low_water(session)
+    rows = incident_rows.scan_rows(session, low_water)
     pending: list[tuple[datetime, int]] = []
     blocked: list[int] = []
     for document_id, published_at, tagged, placed, topical in rows:
-        if tagged is None:
+        if not tagged:
             blocked.append(document_id)
-        elif placed is None and topical:
+        elif not placed and topical:
             if published_at <= now:
                 pending.append((published_at, document_id))
             else:
@@ -136,14 +127,6 @@ def scan(session: Session, now: datetime) -> tuple[list[int], int]:
     new_low = min(blocked) - 1 if blocked else last
     pending.sort()
     return [document_id for _at, document_id in pending], max(new_low, low_water)
-
-
-def save_low_water(session: Session, low_water: int, now: datetime) -> None:
-    state = session.get(DetectState, 1)
-    if state is None:
-        session.add(DetectState(id=1, low_water=low_water, updated_at=now))
-    elif state.low_water != low_water:
-        state.low_water, state.updated_at = low_water, now
 
 
 def emergence_settings(config: Config) -> EmergenceSettings:

@@ -35,13 +35,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from storage.models import Document, DocumentAnalysis, DocumentTopic
+from storage import documents as document_rows
 from yuqing.vocabulary import TOPICS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +103,13 @@ def find_emerging(session: Session, now: datetime, settings: EmergenceSettings |
     hour_start = now - HOUR
     baseline_start = hour_start - timedelta(days=settings.baseline_days)
 
-    recent = _count_pairs(_rows(session, hour_start, now))
+    recent = _count_pairs(document_rows.topic_places(session, hour_start, now))
     candidates = {pair: n for pair, n in recent.items() if n >= settings.min_count}
     if not candidates:
         logger.debug("emergence now=%s candidates=0", now.isoformat())
         return []
     topics = sorted({topic for topic, _city in candidates})
-    past = _count_pairs(_rows(session, baseline_start, hour_start, topics))
+    past = _count_pairs(document_rows.topic_places(session, baseline_start, hour_start, topics))
     hours = _observed_hours(session, baseline_start, hour_start)
 
     signals = []
@@ -170,21 +170,6 @@ def poisson_upper_tail(count: int, rate: float) -> float:
     return min(1.0, total)
 
 
-def _rows(
-    session: Session, start: datetime, end: datetime, topics: Iterable[str] | None = None
-) -> list[tuple[str, Any]]:
-    """(topic, places) for every topic of every tagged document published in (start, end]."""
-    statement = (
-        select(DocumentTopic.topic, DocumentAnalysis.places)
-        .join(Document, Document.id == DocumentTopic.document_id)
-        .join(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .where(Document.published_at > start, Document.published_at <= end)
-    )
-    if topics is not None:
-        statement = statement.where(DocumentTopic.topic.in_(list(topics)))
-    return [(topic, places) for topic, places in session.execute(statement)]
-
-
 def _count_pairs(rows: Iterable[tuple[str, Any]]) -> Counter[Pair]:
     counts: Counter[Pair] = Counter()
     for topic, places in rows:
@@ -196,11 +181,9 @@ def _count_pairs(rows: Iterable[tuple[str, Any]]) -> Counter[Pair]:
 
 def _observed_hours(session: Session, start: datetime, end: datetime) -> float:
     """Hours of (start, end] the database has data for: all of them once anything precedes ``start``."""
-    if session.scalar(select(Document.id).where(Document.published_at <= start).limit(1)) is not None:
+    if document_rows.any_published_by(session, start):
         return (end - start) / HOUR
-    first = session.scalar(
-        select(func.min(Document.published_at)).where(Document.published_at > start, Document.published_at <= end)
-    )
+    first = document_rows.first_published_in(session, start, end)
     if first is None:
         return 0.0
     return max((end - first) / HOUR, 1.0)

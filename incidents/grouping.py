@@ -31,15 +31,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from incidents.members import headline
 from incidents.summary import post_place
-from storage.models import Document, DocumentAnalysis, DocumentTopic, Incident, IncidentDocument, IncidentKey
+from storage import documents as document_rows
+from storage import incidents as incident_rows
 from yuqing.config import IncidentsConfig
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Incident
 
 logger = logging.getLogger(__name__)
 
@@ -75,31 +78,19 @@ class Pending:
 
 def load_pending(session: Session, ids: Sequence[int]) -> list[Pending]:
     """The posts ``ids`` (tagged, with a topic), oldest first; two queries for the lot."""
-    topics: dict[int, list[str]] = {}
-    statement = (
-        select(DocumentTopic.document_id, DocumentTopic.topic)
-        .where(DocumentTopic.document_id.in_(ids))
-        .order_by(DocumentTopic.document_id, DocumentTopic.score.desc())
-    )
-    for document_id, topic in session.execute(statement):
-        topics.setdefault(document_id, []).append(topic)
-    rows = session.execute(
-        select(
-            Document.id,
-            Document.published_at,
-            Document.title,
-            Document.text,
-            Document.duplicate_of_id,
-            DocumentAnalysis.places,
-            DocumentAnalysis.keywords,
-        )
-        .join(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .where(Document.id.in_(ids))
-    ).all()
     pending = [
-        pending_post(row[0], row[1], row[2] or "", row[3], topics.get(row[0], []), row[5] or [], row[6] or [], row[4])
-        for row in rows
-        if topics.get(row[0])
+        pending_post(
+            row["id"],
+            row["published_at"],
+            row["title"] or "",
+            row["text"],
+            row["topics"],
+            row["places"] or [],
+            row["keywords"] or [],
+            row["duplicate_of_id"],
+        )
+        for row in document_rows.pending_rows(session, ids)
+        if row["topics"]
     ]
     pending.sort(key=lambda p: (p.published_at, p.document_id))
     return pending
@@ -243,17 +234,9 @@ def write_keys(
     session: Session, incident: Incident, settings: IncidentsConfig, new_topics: Sequence[str], *, existing: bool = True
 ) -> None:
     """Insert keys for ``new_topics``; with ``existing``, bring the incident's other keys to its reach and city."""
-    reach = reach_of(incident, settings)
-    session.add_all(
-        IncidentKey(incident_id=incident.id, topic=t, city=incident.city, reach_until=reach) for t in new_topics
+    incident_rows.write_keys(
+        session, incident.id, incident.city, reach_of(incident, settings), new_topics, existing=existing
     )
-    if existing:
-        session.execute(
-            update(IncidentKey)
-            .where(IncidentKey.incident_id == incident.id)
-            .values(reach_until=reach, city=incident.city)
-            .execution_options(synchronize_session=False)
-        )
 
 
 class Placer:
@@ -284,37 +267,26 @@ class Placer:
     def _original_incident(self, post: Pending) -> Incident | None:
         if post.duplicate_of_id is None:
             return None
-        incident = self.session.scalar(
-            select(Incident)
-            .join(IncidentDocument, IncidentDocument.incident_id == Incident.id)
-            .where(IncidentDocument.document_id == post.duplicate_of_id)
-        )
+        incident = incident_rows.incident_of_document(self.session, post.duplicate_of_id)
         return incident if incident is not None and incident.status != "merged" else None
 
     def _best_match(self, post: Pending) -> Incident | None:
-        keys = select(IncidentKey.incident_id).where(
-            IncidentKey.topic.in_(post.topics), IncidentKey.reach_until >= post.published_at
-        )
-        if post.city is not None:
-            keys = keys.where(or_(IncidentKey.city.is_(None), IncidentKey.city == post.city))
-        rows = self.session.execute(
-            select(Incident.id, Incident.district, Incident.status, Incident.last_seen_at).where(Incident.id.in_(keys))
-        ).all()
+        rows = incident_rows.reachable(self.session, post.topics, post.published_at, post.city)
         self._fill([row[0] for row in rows if row[0] not in self.cache])
         scored = [(similarity(post, self.cache[row[0]], row[1]), row) for row in rows]
         scored = [(s, row) for s, row in scored if s >= self.settings.similarity]
         if not scored:
             return None
         best = max(scored, key=lambda sr: (sr[0], sr[1][2] != "candidate", sr[1][3], sr[1][0]))[1]
-        return self.session.get(Incident, best[0])
+        return incident_rows.get(self.session, best[0])
 
     def _fill(self, incident_ids: list[int]) -> None:
-        if incident_ids:
-            rows = self.session.execute(select(Incident.id, Incident.profile).where(Incident.id.in_(incident_ids)))
-            self.cache.update((incident_id, Fingerprint.of(profile)) for incident_id, profile in rows)
+        found = incident_rows.profiles(self.session, incident_ids)
+        self.cache.update((incident_id, Fingerprint.of(profile)) for incident_id, profile in found.items())
 
     def _start(self, post: Pending) -> Incident:
-        incident = Incident(
+        incident = incident_rows.create(
+            self.session,
             title=post.title,
             status="candidate",
             grade="general",
@@ -333,8 +305,6 @@ class Placer:
             status_since=self.now,
             profile=new_profile([post]),
         )
-        self.session.add(incident)
-        self.session.flush()
         self.cache[incident.id] = Fingerprint.of(incident.profile)
         self._member(incident, post)
         write_keys(self.session, incident, self.settings, post.topics, existing=False)
@@ -361,6 +331,4 @@ class Placer:
         write_keys(self.session, incident, self.settings, new_topics, existing=moved)
 
     def _member(self, incident: Incident, post: Pending) -> None:
-        self.session.add(
-            IncidentDocument(document_id=post.document_id, incident_id=incident.id, joined_at=self.now, by_hand=False)
-        )
+        incident_rows.add_member(self.session, incident.id, post.document_id, self.now)

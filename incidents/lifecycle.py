@@ -20,17 +20,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from incidents.grouping import write_keys
-from storage.models import Document, Incident, IncidentDocument
+from storage import incidents as incident_rows
 from yuqing.config import IncidentsConfig
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
-LIVE = ("open", "active", "quiet")
 HOUR = timedelta(hours=1)
 
 
@@ -65,11 +65,11 @@ def next_status(
 
 def advance(session: Session, now: datetime, settings: IncidentsConfig) -> list[Transition]:
     """Move every live incident to the status it should have at ``now``."""
-    incidents = session.scalars(select(Incident).where(Incident.status.in_(LIVE), Incident.detected_at <= now)).all()
+    incidents = incident_rows.live_in_order(session, now)
     if not incidents:
         return []
-    last_hour = _counts(session, now - HOUR, now)
-    last_quiet = _counts(session, now - settings.quiet_after, now)
+    last_hour = incident_rows.posts_per_live_incident(session, now - HOUR, now)
+    last_quiet = incident_rows.posts_per_live_incident(session, now - settings.quiet_after, now)
     transitions = []
     for incident in incidents:
         after = next_status(
@@ -90,15 +90,3 @@ def advance(session: Session, now: datetime, settings: IncidentsConfig) -> list[
     if transitions:
         logger.info("lifecycle now=%s transitions=%d", now.isoformat(), len(transitions))
     return transitions
-
-
-def _counts(session: Session, start: datetime, end: datetime) -> dict[int, int]:
-    """Posts per live incident published in (start, end]."""
-    rows = session.execute(
-        select(IncidentDocument.incident_id, func.count())
-        .join(Document, Document.id == IncidentDocument.document_id)
-        .join(Incident, Incident.id == IncidentDocument.incident_id)
-        .where(Document.published_at > start, Document.published_at <= end, Incident.status.in_(LIVE))
-        .group_by(IncidentDocument.incident_id)
-    )
-    return {incident_id: count for incident_id, count in rows}

@@ -1,8 +1,7 @@
 """The posts of one incident as plain values: what spread, summary and grading read.
 
-Two queries per incident (documents with their source, analysis and membership; then their topics),
-whatever the size of the database. Only posts published at or before ``now`` are read, so a replay sees
-the incident as it was then.
+Read through ``storage.incidents.members`` (two queries per incident, whatever the size of the database).
+Only posts published at or before ``now`` are read, so a replay sees the incident as it was then.
 """
 
 from __future__ import annotations
@@ -10,12 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from storage import incidents as incident_rows
 
-from storage.models import Document, DocumentAnalysis, DocumentTopic, IncidentDocument, Source
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
@@ -74,64 +73,20 @@ def headline(title: str, text: str) -> str:
 
 def load_members(session: Session, incident_id: int, now: datetime) -> list[Member]:
     """The incident's posts published at or before ``now``, oldest first."""
-    rows = session.execute(
-        select(
-            Document.id,
-            Document.url,
-            Document.title,
-            Document.text,
-            Document.published_at,
-            Document.kind,
-            Document.author,
-            Source.name,
-            Source.tier,
-            Document.reposts,
-            Document.comments,
-            Document.likes,
-            Document.duplicate_of_id,
-            DocumentAnalysis.sentiment,
-            DocumentAnalysis.places,
-            DocumentAnalysis.casualties,
-            DocumentAnalysis.occurred_at,
-            IncidentDocument.by_hand,
-        )
-        .join(IncidentDocument, IncidentDocument.document_id == Document.id)
-        .join(Source, Source.id == Document.source_id)
-        .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .where(IncidentDocument.incident_id == incident_id, Document.published_at <= now)
-    ).all()
-    topics: dict[int, list[str]] = {}
-    statement = (
-        select(DocumentTopic.document_id, DocumentTopic.topic)
-        .join(IncidentDocument, IncidentDocument.document_id == DocumentTopic.document_id)
-        .where(IncidentDocument.incident_id == incident_id)
-        .order_by(DocumentTopic.document_id, DocumentTopic.score.desc())
-    )
-    for document_id, topic in session.execute(statement):
-        topics.setdefault(document_id, []).append(topic)
     members = [
         Member(
-            document_id=row[0],
-            url=row[1],
-            title=row[2] or "",
-            text=row[3],
-            published_at=row[4],
-            kind=row[5],
-            author=row[6],
-            source=row[7],
-            tier=row[8],
-            reposts=row[9] or 0,
-            comments=row[10] or 0,
-            likes=row[11] or 0,
-            duplicate_of_id=row[12],
-            sentiment=row[13],
-            places=list(row[14] or []),
-            casualties=dict(row[15] or {}),
-            occurred_at=row[16],
-            topics=tuple(topics.get(row[0], ())),
-            by_hand=bool(row[17]),
+            **{
+                **row,
+                "title": row["title"] or "",
+                "reposts": row["reposts"] or 0,
+                "comments": row["comments"] or 0,
+                "likes": row["likes"] or 0,
+                "places": list(row["places"] or []),
+                "casualties": dict(row["casualties"] or {}),
+                "by_hand": bool(row["by_hand"]),
+            }
         )
-        for row in rows
+        for row in incident_rows.members(session, incident_id, now)
     ]
     members.sort(key=lambda m: (m.published_at, m.document_id))
     return members

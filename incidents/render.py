@@ -10,32 +10,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from alerts.clocks import Clock, clocks_of, describe
 from incidents.members import Member, load_members
 from incidents.spread import Spread, measure
 from incidents.summary import summarize
-from storage.models import GradeChange, Incident, IncidentEvent
+from storage import incidents as incident_rows
+from storage import responses as response_rows
 from yuqing.config import Config
 from yuqing.formatting import format_duration
 from yuqing.instants import format_beijing, to_beijing
-from yuqing.vocabulary import GRADES, SOURCE_TIERS, TOPICS
+from yuqing.vocabulary import CASUALTIES, GRADES, INCIDENT_STATUSES, LISTED_STATUSES, SOURCE_TIERS, TOPICS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import GradeChange, Incident
 
 logger = logging.getLogger(__name__)
-
-LISTED = ("open", "active", "quiet", "closed")
-STATUSES = {
-    "candidate": "候选",
-    "open": "新发",
-    "active": "活跃",
-    "quiet": "平息",
-    "closed": "结束",
-    "merged": "已合并",
-}
 
 
 @dataclass(frozen=True)
@@ -65,21 +58,14 @@ class View:
 
 def views(session: Session, now: datetime, config: Config, incident_ids: list[int] | None = None) -> list[View]:
     """The listed incidents detected at or before ``now``, highest grade then latest first report first."""
-    statement = select(Incident).where(Incident.status.in_(LISTED), Incident.detected_at <= now)
-    if incident_ids is not None:
-        statement = select(Incident).where(Incident.id.in_(incident_ids))
-    found = [view(session, incident, now, config) for incident in session.scalars(statement)]
+    found = [view(session, incident, now, config) for incident in incident_rows.listed(session, now, incident_ids)]
     order = list(GRADES)
     return sorted(found, key=lambda v: (order.index(v.grade), -v.incident.first_reported_at.timestamp(), v.incident.id))
 
 
 def view(session: Session, incident: Incident, now: datetime, config: Config) -> View:
     members = load_members(session, incident.id, now)
-    changes = list(
-        session.scalars(
-            select(GradeChange).where(GradeChange.incident_id == incident.id).order_by(GradeChange.at, GradeChange.id)
-        )
-    )
+    changes = incident_rows.grade_history(session, incident.id)
     history = [c for c in changes if c.at <= now]
     representatives = (
         list(summarize(members, config.grading.regrade_for, config.incidents.representatives).representatives)
@@ -88,9 +74,9 @@ def view(session: Session, incident: Incident, now: datetime, config: Config) ->
     )
     spread = measure(members, config.grading.opinion.window)
     complete = len(history) == len(changes)
-    events = list(session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)))
+    events = response_rows.events_of(session, incident.id)
     grade = incident.grade if complete or not history else history[-1].grade
-    clocks = clocks_of(_AsOf(incident, grade), events, config, now) if incident.status in LISTED else []
+    clocks = clocks_of(_AsOf(incident, grade), events, config, now) if incident.status in LISTED_STATUSES else []
     return View(incident, members, history, spread, representatives, complete=complete, clocks=clocks)
 
 
@@ -201,7 +187,7 @@ def table(found: list[View]) -> str:
         place = place_text(incident) + ("" if incident.in_jurisdiction else "（外省）")
         topics = "、".join(TOPICS.get(t, t) for t in incident.topics or [])
         lines.append(
-            f"{incident.id:<5} {GRADES[v.grade]:<8} {STATUSES.get(incident.status, incident.status):<4} "
+            f"{incident.id:<5} {GRADES[v.grade]:<8} {INCIDENT_STATUSES.get(incident.status, incident.status):<4} "
             f"{format_beijing(incident.first_reported_at):<18} {len(v.members):>4}  {v.spread.sources:>4}  "
             f"{place:<14} {topics:<18} {next_deadline(v.clocks):<18} {incident.title}"
         )
@@ -214,7 +200,7 @@ def details(v: View, config: Config) -> str:
     lines = [
         f"事件 {incident.id}：{incident.title}",
         f"等级：{GRADES[v.grade]}{'（含手工定级）' if incident.grade_by_hand else ''}"
-        f"　状态：{STATUSES.get(incident.status, incident.status)}",
+        f"　状态：{INCIDENT_STATUSES.get(incident.status, incident.status)}",
         "定级理由：" + "；".join(v.grade_reasons),
         f"地点：{place_text(incident)}　属地：{'本省' if incident.in_jurisdiction else '外省（不计时、不升级）'}",
         "议题：" + "、".join(TOPICS.get(t, t) for t in incident.topics or []),
@@ -251,20 +237,11 @@ def place_text(incident: Incident) -> str:
     return "".join(parts) if parts else "地点不明"
 
 
-_CASUALTY_LABELS = {
-    "deaths": "死亡",
-    "serious_injuries": "重伤",
-    "missing": "失联",
-    "economic_loss_yuan": "直接经济损失",
-}
-
-
 def _casualty_lines(casualties: dict[str, Any]) -> list[str]:
     lines = []
-    for key, name in _CASUALTY_LABELS.items():
+    for key, (name, unit) in CASUALTIES.items():
         figure = casualties.get(key)
         if figure:
-            unit = "元" if key == "economic_loss_yuan" else "人"
             lines.append(f"{name}：{figure['value']}{unit}（“{figure['phrase']}”，{figure.get('url') or ''}）")
     return lines
 

@@ -19,9 +19,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import matplotlib
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -31,6 +31,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from reports.fonts import chart_rc
 from yuqing.formatting import format_count, format_date, format_percent, format_time, to_beijing
 from yuqing.vocabulary import GRADES, TOPICS
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
-"""What the reports read from the database: the posts of a week, the incidents of a week, and the
-facts of one incident's handling, all as plain values and all *as of* the report's instant.
+"""What the reports read: the posts of a week, the incidents of a week, and the facts of one incident's
+handling, all as plain values and all *as of* the report's instant.
 
 Step in the flow: ``reports.digest`` and ``reports.evaluation`` call these functions and never write.
 "As of" means: posts published before the instant, grade changes made by it, responses recorded by it
 and not revoked by then, outbox rows created by it. A document rendered twice from the same database
-with the same instant is the same document. The SQL is plain SQLAlchemy Core/ORM selects, portable
-between SQLite and PostgreSQL; aggregation happens in Python over the selected rows.
+with the same instant is the same document. The statements are storage's (``storage.documents``,
+``storage.incidents``, ``storage.responses``, ``storage.outbox``); aggregation happens here, in Python.
 """
 
 from __future__ import annotations
@@ -14,30 +14,25 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from incidents.emergence import post_city
 from reports.privacy import deidentify
-from storage.models import (
-    Document,
-    DocumentAnalysis,
-    DocumentTopic,
-    GradeChange,
-    Incident,
-    IncidentDocument,
-    IncidentEvent,
-    OutboxMessage,
-    Source,
-)
+from storage import documents as document_rows
+from storage import incidents as incident_rows
+from storage import outbox as outbox_rows
+from storage import responses as response_rows
+from storage.responses import Response
 from yuqing.errors import InputError
 from yuqing.instants import BEIJING
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Document, Incident
+
 logger = logging.getLogger(__name__)
 
-LISTED = ("open", "active", "quiet", "closed")
-RESPONSE_KINDS = ("release", "follow_up", "press_conference")
 _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
 
 
@@ -113,56 +108,21 @@ class Post:
 
 def posts_between(session: Session, since: datetime, until: datetime) -> list[Post]:
     """Every post published in [since, until), oldest first, with its analysis and topics."""
-    statement = (
-        select(Document, Source.name, Source.tier, DocumentAnalysis.sentiment, DocumentAnalysis.places)
-        .join(Source, Source.id == Document.source_id)
-        .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .where(Document.published_at >= since, Document.published_at < until)
-        .order_by(Document.published_at, Document.id)
-    )
-    rows = session.execute(statement).all()
-    topics = _topics(session, since, until)
+    topics = document_rows.topics_between(session, since, until)
     return [
-        _post(doc, name, tier, sentiment, places, topics.get(doc.id, ())) for doc, name, tier, sentiment, places in rows
+        _post(doc, name, tier, sentiment, places, topics.get(doc.id, ()))
+        for doc, name, tier, sentiment, places in document_rows.posts_between(session, since, until)
     ]
 
 
 def incident_posts(session: Session, incident_id: int, as_of: datetime) -> list[Post]:
     """The incident's posts published at or before ``as_of``, oldest first."""
-    statement = (
-        select(Document, Source.name, Source.tier, DocumentAnalysis.sentiment, DocumentAnalysis.places)
-        .join(IncidentDocument, IncidentDocument.document_id == Document.id)
-        .join(Source, Source.id == Document.source_id)
-        .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .where(IncidentDocument.incident_id == incident_id, Document.published_at <= as_of)
-        .order_by(Document.published_at, Document.id)
-    )
-    rows = session.execute(statement).all()
-    ids = [row[0].id for row in rows]
-    topics: dict[int, list[str]] = {}
-    if ids:
-        for document_id, topic in session.execute(
-            select(DocumentTopic.document_id, DocumentTopic.topic)
-            .where(DocumentTopic.document_id.in_(ids))
-            .order_by(DocumentTopic.document_id, DocumentTopic.score.desc())
-        ):
-            topics.setdefault(document_id, []).append(topic)
+    rows = incident_rows.member_posts(session, incident_id, as_of)
+    topics = document_rows.topics_of(session, [row[0].id for row in rows])
     return [
-        _post(doc, name, tier, sent, places, tuple(topics.get(doc.id, ()))) for doc, name, tier, sent, places in rows
+        _post(doc, name, tier, sentiment, places, tuple(topics.get(doc.id, ())))
+        for doc, name, tier, (sentiment, places) in rows
     ]
-
-
-def _topics(session: Session, since: datetime, until: datetime) -> dict[int, tuple[str, ...]]:
-    statement = (
-        select(DocumentTopic.document_id, DocumentTopic.topic)
-        .join(Document, Document.id == DocumentTopic.document_id)
-        .where(Document.published_at >= since, Document.published_at < until)
-        .order_by(DocumentTopic.document_id, DocumentTopic.score.desc(), DocumentTopic.topic)
-    )
-    found: dict[int, list[str]] = {}
-    for document_id, topic in session.execute(statement):
-        found.setdefault(document_id, []).append(topic)
-    return {k: tuple(v) for k, v in found.items()}
 
 
 def _post(
@@ -188,17 +148,6 @@ def _post(
     )
 
 
-@dataclass(frozen=True)
-class Response:
-    kind: str  # release | follow_up | press_conference
-    at: datetime
-    url: str | None
-    channel: str | None
-    place: str | None
-    text: str | None  # the stored release text, when the release is a stored document
-    revoked_at: datetime | None = None  # always None here: revoked responses are not read (clocks read it)
-
-
 @dataclass
 class IncidentFacts:
     """One incident as of ``as_of``: its row, grade then, responses, first alert and posts."""
@@ -222,20 +171,20 @@ class IncidentFacts:
 
 
 def find_incident(session: Session, incident_id: int) -> Incident | None:
-    incident = session.get(Incident, incident_id)
-    return incident if incident is not None and incident.status in LISTED else None
+    """The promoted incident numbered ``incident_id`` (not a candidate, not merged away), or None."""
+    return incident_rows.find_listed(session, incident_id)
 
 
 def incident_facts(session: Session, incident: Incident, as_of: datetime, *, with_posts: bool = True) -> IncidentFacts:
-    grade, reasons = _grade_as_of(session, incident, as_of)
+    grade, reasons = incident_rows.grade_as_of(session, incident, as_of)
     return IncidentFacts(
         incident=incident,
         as_of=as_of,
         grade=grade,
         grade_reasons=reasons,
         status=status_as_of(incident, as_of),
-        responses=_responses(session, incident.id, as_of),
-        first_alert_at=_first_alert(session, incident.id, as_of),
+        responses=response_rows.responses_as_of(session, incident.id, as_of),
+        first_alert_at=outbox_rows.first_alert(session, incident.id, as_of),
         posts=incident_posts(session, incident.id, as_of) if with_posts else [],
     )
 
@@ -243,13 +192,7 @@ def incident_facts(session: Session, incident: Incident, as_of: datetime, *, wit
 def week_incidents(session: Session, week: Week) -> list[Incident]:
     """Incidents detected before the week's end that were live during it (reported before its end, not
     closed before its start)."""
-    statement = (
-        select(Incident)
-        .where(Incident.status.in_(LISTED), Incident.detected_at < week.end, Incident.first_reported_at < week.end)
-        .where(or_(Incident.closed_at.is_(None), Incident.closed_at >= week.start))
-        .order_by(Incident.first_reported_at, Incident.id)
-    )
-    return list(session.scalars(statement))
+    return incident_rows.of_week(session, week.start, week.end)
 
 
 def status_as_of(incident: Incident, as_of: datetime) -> str:
@@ -260,48 +203,3 @@ def status_as_of(incident: Incident, as_of: datetime) -> str:
     if incident.status != "closed" and since <= as_of:
         return incident.status
     return "active" if incident.status in ("quiet", "closed") else incident.status
-
-
-def _grade_as_of(session: Session, incident: Incident, as_of: datetime) -> tuple[str, list[str]]:
-    change = session.scalars(
-        select(GradeChange)
-        .where(GradeChange.incident_id == incident.id, GradeChange.at <= as_of)
-        .order_by(GradeChange.at.desc(), GradeChange.id.desc())
-        .limit(1)
-    ).first()
-    if change is None:
-        return incident.grade, [str(r) for r in incident.grade_reasons or []]
-    return change.grade, [str(r) for r in change.reasons or []]
-
-
-def _responses(session: Session, incident_id: int, as_of: datetime) -> list[Response]:
-    statement = (
-        select(IncidentEvent, Document.title, Document.text)
-        .outerjoin(Document, Document.id == IncidentEvent.document_id)
-        .where(IncidentEvent.incident_id == incident_id, IncidentEvent.kind.in_(RESPONSE_KINDS))
-        .where(IncidentEvent.at <= as_of, IncidentEvent.recorded_at <= as_of)
-        .where(or_(IncidentEvent.revoked_at.is_(None), IncidentEvent.revoked_at > as_of))
-        .order_by(IncidentEvent.at, IncidentEvent.id)
-    )
-    found = []
-    for event, title, text in session.execute(statement):
-        if text is None and event.url:
-            row = session.execute(select(Document.title, Document.text).where(Document.url == event.url)).first()
-            title, text = row if row is not None else (None, None)
-        body = f"{title}。{text}" if title and text else text
-        found.append(Response(event.kind, event.at, event.url, event.channel, event.place, body))
-    return found
-
-
-def _first_alert(session: Session, incident_id: int, as_of: datetime) -> datetime | None:
-    row = session.execute(
-        select(OutboxMessage.sent_at, OutboxMessage.created_at)
-        .where(OutboxMessage.incident_id == incident_id, OutboxMessage.kind == "alert")
-        .where(OutboxMessage.created_at <= as_of)
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    sent_at, created_at = row
-    return sent_at if sent_at is not None and sent_at <= as_of else created_at

@@ -19,10 +19,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from alerts.clocks import CLOCK_LABELS, Clock, clocks_of, start_of
+from alerts.clocks import Clock, clocks_of, start_of
 from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging
 from nlp.places import PlaceFinder
 from nlp.segment import Segmenter
@@ -32,11 +31,13 @@ from reports.document import Bullets, Figure, Paragraph, Report, Run, Table, Tex
 from reports.privacy import deidentify
 from yuqing.config import Config
 from yuqing.formatting import format_count, format_date, format_datetime, format_duration, format_percent, to_beijing
-from yuqing.vocabulary import GRADES, SENTIMENTS, SOURCE_TIERS, TOPICS
+from yuqing.vocabulary import CLOCKS, GRADES, INCIDENT_STATUSES, SENTIMENTS, SOURCE_TIERS, TOPICS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
-STATUS_LABELS = {"open": "新发", "active": "活跃", "quiet": "平息", "closed": "结束"}
 HOT_WORDS = 8
 NOTABLE_POSTS = 10
 
@@ -211,7 +212,7 @@ def clock_subject(facts: IncidentFacts) -> _ClockSubject:
 
 def _clock_line(clock: Clock, start: datetime) -> ClockLine:
     assert clock.deadline is not None
-    label = CLOCK_LABELS[clock.kind]
+    label = CLOCKS[clock.kind]
     if clock.stopped_at is not None:
         took = format_duration(clock.stopped_at - start)
         if clock.state == "met":
@@ -412,7 +413,7 @@ def _incidents(report: Report, d: Digest) -> None:
                 text(str(facts.id)),
                 text(facts.title),
                 text(GRADES[facts.grade]),
-                text(STATUS_LABELS.get(facts.status, facts.status)),
+                text(INCIDENT_STATUSES.get(facts.status, facts.status)),
                 text(format_datetime(facts.incident.first_reported_at)),
                 text(clocks),
                 text(item.department),

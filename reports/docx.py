@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import TYPE_CHECKING
 
 from docx import Document as new_document
-from docx.document import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.styles.style import BaseStyle
-from docx.text.paragraph import Paragraph as DocxParagraph
 
 from reports.document import Bullets, Figure, Paragraph, Report, Table, Text
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.styles.style import BaseStyle
+    from docx.text.paragraph import Paragraph as DocxParagraph
 
 logger = logging.getLogger(__name__)
 

@@ -48,8 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from alerts.clocks import clocks_of, start_of
 from nlp.casualties import extract
@@ -61,7 +60,10 @@ from reports.privacy import deidentify
 from storage.models import Incident
 from yuqing.config import Config
 from yuqing.formatting import format_count, format_datetime, format_duration, format_hours, format_percent
-from yuqing.vocabulary import GRADES, TOPICS, grade_rank
+from yuqing.vocabulary import CLOCKS, GRADES, TOPICS, grade_rank
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
@@ -260,9 +262,9 @@ def _deadlines(
     )
     official = start_of(clock_subject(facts))
     limits = {
-        "release": ("发布权威信息", config.clocks.release, release),
-        "press_conference": ("召开新闻发布会", config.clocks.press_conference, conference),
-        "response": ("回应关切", config.clocks.response, release),
+        "release": (CLOCKS["release"], config.clocks.release, release),
+        "press_conference": (CLOCKS["press_conference"], config.clocks.press_conference, conference),
+        "response": (CLOCKS["response"], config.clocks.response, release),
     }
     checks = []
     for kind in ("release", "press_conference", "response"):

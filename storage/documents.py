@@ -10,24 +10,44 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import Select, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Document, Source
+from storage import sources as sources_rows
+from storage.models import Document, DocumentAnalysis, DocumentTopic, Source
 from storage.urls import canonicalize_url
 from yuqing.instants import parse_instant, to_beijing
 
 logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"\s+")
+
+NEAR_DUPLICATE_CANDIDATES = 200
+
+# The per-post lookups of the dedup stages, built once: building a statement costs more than running it.
+_KNOWN_URLS = select(Document.canonical_url).where(Document.canonical_url.in_(bindparam("urls", expanding=True)))
+_HASH_KNOWN = (
+    select(Document.id)
+    .where(Document.source_id == bindparam("source"), Document.content_hash == bindparam("digest"))
+    .limit(1)
+)
+_BANDS = (Document.simhash_band0, Document.simhash_band1, Document.simhash_band2, Document.simhash_band3)
+_NEAR_DUPLICATE_CANDIDATES = (
+    select(Document.id, Document.simhash)
+    .where(or_(*(column == bindparam(f"band{index}") for index, column in enumerate(_BANDS))))
+    .where(Document.published_at >= bindparam("since"))
+    .where(Document.duplicate_of_id.is_(None), Document.simhash.is_not(None))
+    .order_by(Document.published_at, Document.id)
+    .limit(NEAR_DUPLICATE_CANDIDATES)
+)
 
 
 class Metrics(BaseModel):
@@ -142,14 +162,68 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
-def ensure_source(session: Session, name: str, now: datetime, **known: Any) -> int:
-    """The id of the source called ``name``, creating its row on first sight."""
-    existing = session.scalar(select(Source.id).where(Source.name == name))
-    if existing is not None:
-        return existing
-    values = {"name": name, "created_at": now, "consecutive_failures": 0, **known}
-    session.execute(_insert_ignore(session, Source, values, "name"))
-    return session.scalar(select(Source.id).where(Source.name == name))  # type: ignore[return-value]
+def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
+    """The subset of ``urls`` (as given) whose canonical form is already stored."""
+    by_canonical: dict[str, str] = {}
+    for url in urls:
+        try:
+            by_canonical[canonicalize_url(url)] = url
+        except ValueError:
+            continue
+    if not by_canonical:
+        return set()
+    found = session.scalars(_KNOWN_URLS, {"urls": list(by_canonical)})
+    return {by_canonical[canonical] for canonical in found}
+
+
+def document_by_url(session: Session, url: str) -> int | None:
+    """The id of the original stored under ``url`` (or the original it links to), if any."""
+    row = session.execute(
+        select(Document.id, Document.duplicate_of_id).where(Document.canonical_url == canonicalize_url(url))
+    ).first()
+    if row is None:
+        return None
+    return int(row.duplicate_of_id or row.id)
+
+
+def hash_known(session: Session, source: int, digest: str) -> bool:
+    """True when the same source already stored a post with this content hash."""
+    return session.scalar(_HASH_KNOWN, {"source": source, "digest": digest}) is not None
+
+
+def near_duplicate_of(
+    session: Session, fingerprint: int, bands: tuple[int, int, int, int], since: datetime, max_distance: int = 3
+) -> int | None:
+    """The earliest original stored since ``since`` whose fingerprint is within ``max_distance`` bits."""
+    parameters = {"band0": bands[0], "band1": bands[1], "band2": bands[2], "band3": bands[3], "since": since}
+    for document_id, other in session.execute(_NEAR_DUPLICATE_CANDIDATES, parameters):
+        if ((fingerprint ^ other) & (2**64 - 1)).bit_count() <= max_distance:
+            return int(document_id)
+    return None
+
+
+def store_post(
+    session: Session,
+    record: DocumentRecord,
+    source: int,
+    now: datetime,
+    fingerprint: int,
+    bands: tuple[int, int, int, int],
+    duplicate_of: int | None,
+) -> int | None:
+    """Store a crawled post with its fingerprint; None when its canonical URL is already stored."""
+    return store(
+        session,
+        record,
+        source,
+        now,
+        simhash=fingerprint,
+        simhash_band0=bands[0],
+        simhash_band1=bands[1],
+        simhash_band2=bands[2],
+        simhash_band3=bands[3],
+        duplicate_of_id=duplicate_of,
+    )
 
 
 def store(session: Session, record: DocumentRecord, source_id: int, now: datetime, **columns: Any) -> int | None:
@@ -184,12 +258,6 @@ _INSERT_DOCUMENT = {  # built once per dialect: building the statement costs mor
 }
 
 
-def _insert_ignore(session: Session, model: Any, values: dict[str, Any], unique: str) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique])
-
-
 def ingest(
     session: Session,
     lines: Iterable[tuple[int, DocumentRecord | LineError]],
@@ -205,7 +273,9 @@ def ingest(
             result.rejected.append(item)
             continue
         if item.source not in source_ids:
-            source_ids[item.source] = ensure_source(session, item.source, now, **sources.get(item.source, {}))
+            source_ids[item.source] = sources_rows.ensure_source(
+                session, item.source, now, **sources.get(item.source, {})
+            )
         if store(session, item, source_ids[item.source], now) is None:
             result.duplicates += 1
         else:
@@ -213,12 +283,15 @@ def ingest(
     return result
 
 
-def export_query() -> Select[tuple[Document]]:
-    return (
+def export(session: Session, batch: int = 500) -> Iterator[Document]:
+    """Every stored document with its source and tags, oldest publication first, read ``batch`` at a time."""
+    statement = (
         select(Document)
         .options(selectinload(Document.source), selectinload(Document.analysis), selectinload(Document.topics))
         .order_by(Document.published_at, Document.id)
+        .execution_options(yield_per=batch)
     )
+    yield from session.scalars(statement)
 
 
 def to_json(document: Document) -> dict[str, Any]:
@@ -249,3 +322,108 @@ def to_json(document: Document) -> dict[str, Any]:
             "casualties": document.analysis.casualties,
         }
     return data
+
+
+# --- reading posts with their tags (reports, emergence) ----------------------------------------------
+
+
+def posts_between(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[Document, str, str | None, str | None, Any]]:
+    """Every document published in [since, until), oldest first: (document, source name, source tier,
+    sentiment, places)."""
+    statement = (
+        select(Document, Source.name, Source.tier, DocumentAnalysis.sentiment, DocumentAnalysis.places)
+        .join(Source, Source.id == Document.source_id)
+        .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
+        .where(Document.published_at >= since, Document.published_at < until)
+        .order_by(Document.published_at, Document.id)
+    )
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in session.execute(statement)]
+
+
+def topics_between(session: Session, since: datetime, until: datetime) -> dict[int, tuple[str, ...]]:
+    """The topics of every document published in [since, until), highest score first."""
+    statement = (
+        select(DocumentTopic.document_id, DocumentTopic.topic)
+        .join(Document, Document.id == DocumentTopic.document_id)
+        .where(Document.published_at >= since, Document.published_at < until)
+        .order_by(DocumentTopic.document_id, DocumentTopic.score.desc(), DocumentTopic.topic)
+    )
+    found: dict[int, list[str]] = {}
+    for document_id, topic in session.execute(statement):
+        found.setdefault(document_id, []).append(topic)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def topics_of(session: Session, document_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The topics of each of ``document_ids``, highest score first."""
+    found: dict[int, list[str]] = {}
+    if not document_ids:
+        return found
+    statement = (
+        select(DocumentTopic.document_id, DocumentTopic.topic)
+        .where(DocumentTopic.document_id.in_(list(document_ids)))
+        .order_by(DocumentTopic.document_id, DocumentTopic.score.desc())
+    )
+    for document_id, topic in session.execute(statement):
+        found.setdefault(document_id, []).append(topic)
+    return found
+
+
+def topic_places(
+    session: Session, start: datetime, end: datetime, topics: Iterable[str] | None = None
+) -> list[tuple[str, Any]]:
+    """(topic, places) for every topic of every tagged document published in (start, end]."""
+    statement = (
+        select(DocumentTopic.topic, DocumentAnalysis.places)
+        .join(Document, Document.id == DocumentTopic.document_id)
+        .join(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
+        .where(Document.published_at > start, Document.published_at <= end)
+    )
+    if topics is not None:
+        statement = statement.where(DocumentTopic.topic.in_(list(topics)))
+    return [(topic, places) for topic, places in session.execute(statement)]
+
+
+def any_published_by(session: Session, instant: datetime) -> bool:
+    """Whether any document was published at or before ``instant``."""
+    return session.scalar(select(Document.id).where(Document.published_at <= instant).limit(1)) is not None
+
+
+def first_published_in(session: Session, start: datetime, end: datetime) -> datetime | None:
+    """The earliest publication in (start, end], if any."""
+    return session.scalar(
+        select(func.min(Document.published_at)).where(Document.published_at > start, Document.published_at <= end)
+    )
+
+
+def pending_rows(session: Session, document_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """What grouping compares of each of ``document_ids`` that is tagged: id, publication, title, text, the
+    original it copies, places, keywords; and its topics (highest score first)."""
+    topics = topics_of(session, document_ids)
+    rows = session.execute(
+        select(
+            Document.id,
+            Document.published_at,
+            Document.title,
+            Document.text,
+            Document.duplicate_of_id,
+            DocumentAnalysis.places,
+            DocumentAnalysis.keywords,
+        )
+        .join(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
+        .where(Document.id.in_(list(document_ids)))
+    )
+    return [{**row._asdict(), "topics": topics.get(row.id, [])} for row in rows]
+
+
+def find_id(session: Session, document_id: int) -> int | None:
+    """``document_id`` when such a document is stored."""
+    found = session.get(Document, document_id)
+    return found.id if found is not None else None
+
+
+def id_by_url(session: Session, url: str) -> int | None:
+    """The id of the document stored under ``url``'s canonical form."""
+    return session.scalar(select(Document.id).where(Document.canonical_url == canonicalize_url(url)))

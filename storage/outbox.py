@@ -240,3 +240,18 @@ def listing(session: Session, include_sent: bool = False, limit: int = 200) -> l
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: int(n) for status, n in rows}
+
+
+def first_alert(session: Session, incident_id: int, as_of: datetime) -> datetime | None:
+    """When the incident's first alert left (its sending, or its queueing when not yet sent by ``as_of``)."""
+    row = session.execute(
+        select(OutboxMessage.sent_at, OutboxMessage.created_at)
+        .where(OutboxMessage.incident_id == incident_id, OutboxMessage.kind == "alert")
+        .where(OutboxMessage.created_at <= as_of)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    sent_at, created_at = row
+    return sent_at if sent_at is not None and sent_at <= as_of else created_at

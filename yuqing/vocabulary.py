@@ -60,7 +60,8 @@ def grade_rank(grade: str) -> int:
     return len(GRADES) - 1 - list(GRADES).index(grade)
 
 
-# The kinds of notice the alert outbox carries, as the console lists them.
+# The kinds of notice the alert outbox carries: the short label of listings (``alerts outbox``, the demo, the
+# console) and the title a notification carries in its own heading (【舆情预警】…).
 NOTICE_KINDS: dict[str, str] = {
     "alert": "预警",
     "upgrade": "升级",
@@ -69,4 +70,59 @@ NOTICE_KINDS: dict[str, str] = {
     "response": "回应",
     "blind_spot": "盲区",
     "self_test": "自检",
+}
+NOTICE_TITLES: dict[str, str] = {
+    "alert": "舆情预警",
+    "upgrade": "等级上调",
+    "reminder": "时限提醒",
+    "breach": "超时未回应",
+    "response": "回应已记录",
+    "blind_spot": "监测盲区",
+    "self_test": "通道自检",
+}
+
+# An incident's life (incidents.lifecycle): candidates are not shown; merged incidents live on in another.
+INCIDENT_STATUSES: dict[str, str] = {
+    "candidate": "候选",
+    "open": "新发",
+    "active": "活跃",
+    "quiet": "平息",
+    "closed": "结束",
+    "merged": "已合并",
+}
+LIVE_STATUSES = ("open", "active", "quiet")  # promoted and not closed: their clocks run
+LISTED_STATUSES = (*LIVE_STATUSES, "closed")  # promoted: listed, reported, evaluated
+
+# The clocks of design.md's rules, and the responses that stop them.
+CLOCKS: dict[str, str] = {
+    "release": "发布权威信息",
+    "press_conference": "召开新闻发布会",
+    "follow_up": "持续发布（续报）",
+    "response": "回应关切",
+}
+RESPONSE_KINDS = ("release", "follow_up", "press_conference")  # what stops a clock (proposals do not)
+RESPONSES: dict[str, str] = {
+    "release": "权威信息发布",
+    "follow_up": "续报",
+    "press_conference": "新闻发布会",
+    "proposal": "候选权威发布（待确认）",
+}
+
+# Casualty and loss figures (design.md's thresholds), with the unit each is counted in.
+CASUALTIES: dict[str, tuple[str, str]] = {
+    "deaths": ("死亡", "人"),
+    "serious_injuries": ("重伤", "人"),
+    "injuries": ("受伤", "人"),
+    "missing": ("失联", "人"),
+    "economic_loss_yuan": ("直接经济损失", "元"),
+}
+
+# A notification's way through the outbox (storage.outbox).
+OUTBOX_STATUSES: dict[str, str] = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "handed_over": "已交服务器待确认",
+    "unconfirmed": "投递结果未确认",
+    "sent": "已发送",
+    "skipped": "无收件人未发送",
 }

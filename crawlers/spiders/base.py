@@ -25,8 +25,9 @@ from crawlers.context import CrawlContext
 from crawlers.extract import extract_article
 from crawlers.items import PostItem
 from crawlers.shared import CLAIM, CLAIMED
-from storage.crawl import Validators, forget_validators, known_urls, save_validators, save_watermark, validators
+from storage.crawl_state import Validators, forget_validators, save_validators, save_watermark, validators
 from storage.db import transaction
+from storage.documents import known_urls
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -19,7 +19,7 @@ from crawlers.clean import normalize_text
 from crawlers.dates import find_time
 from crawlers.items import Reply
 from crawlers.spiders.site import SiteSpider, next_page
-from storage.crawl import reply_status
+from storage.replies import reply_status
 
 if TYPE_CHECKING:
     import scrapy

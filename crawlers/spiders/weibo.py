@@ -24,7 +24,7 @@ from lxml import html as lxml_html
 from crawlers.clean import normalize_text
 from crawlers.dates import parse_time
 from crawlers.spiders.base import SourceSpider
-from storage.crawl import watermark
+from storage.crawl_state import watermark
 
 if TYPE_CHECKING:
     from scrapy.http import Response

@@ -15,9 +15,10 @@ import time_machine
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
 
-from scheduler import job_specs, make_scheduler, register
+from scheduler import make_scheduler, register
 from storage.db import migrate
 from yuqing import config as config_module
+from yuqing.daemon.specs import job_specs
 from yuqing.instants import BEIJING
 
 START = datetime(2026, 11, 30, 7, 50, tzinfo=BEIJING)  # a Monday; the digest is due at 08:30

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging, poisson_upper_tail, post_city
 from storage.db import migrate, session_factory, transaction
-from storage.documents import DocumentRecord, ensure_source, store
+from storage.documents import DocumentRecord, store
 from storage.models import Document, DocumentAnalysis, DocumentTopic
+from storage.sources import ensure_source
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 
 from storage.db import current_revision, ensure_ready, head_revision, make_engine, migrate, session_factory
-from storage.documents import DocumentRecord, ensure_source, store
+from storage.documents import DocumentRecord, store
 from storage.models import Document
+from storage.sources import ensure_source
 from yuqing.errors import DatabaseNotReady
 from yuqing.instants import BEIJING, parse_instant
 

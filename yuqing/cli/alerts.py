@@ -17,18 +17,9 @@ from yuqing.cli.args import add_now_option, now_of
 from yuqing.errors import InputError
 from yuqing.instants import format_beijing, parse_instant
 from yuqing.runtime import Runtime
-from yuqing.vocabulary import NOTICE_KINDS
+from yuqing.vocabulary import NOTICE_KINDS, OUTBOX_STATUSES, RESPONSES
 
 logger = logging.getLogger("yuqing")
-
-STATUS_LABELS = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "handed_over": "已交服务器待确认",
-    "sent": "已发送",
-    "unconfirmed": "投递结果未确认",
-    "skipped": "无收件人未发送",
-}
 
 
 def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
@@ -115,7 +106,7 @@ def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
         counts = rows.counts(session)
     print("编号\t类型\t事件\t渠道\t状态\t尝试\t下次尝试（北京时间）\t主题\t最近错误")
     for row in listed:
-        status = STATUS_LABELS.get(row.status, row.status)
+        status = OUTBOX_STATUSES.get(row.status, row.status)
         if row.status == "pending" and row.attempts:
             status = "失败待重试"
         print(
@@ -123,7 +114,7 @@ def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
             f"{row.attempts}\t{format_beijing(row.next_attempt_at) if row.status == 'pending' else '—'}\t"
             f"{row.subject}\t{row.last_error or '—'}"
         )
-    summary = Counter({STATUS_LABELS.get(k, k): v for k, v in counts.items()})
+    summary = Counter({OUTBOX_STATUSES.get(k, k): v for k, v in counts.items()})
     print("合计：" + ("、".join(f"{k} {v}" for k, v in summary.items()) or "发件箱为空"))
     return 0
 
@@ -174,11 +165,7 @@ def cmd_respond(args: argparse.Namespace, runtime: Runtime) -> int:
     )
     verb = "已撤销" if result.revoked else "已记录"
     when = format_beijing(result.event.at)
-    print(f"{verb}事件 {incident_id} 的{_label(kind)}（北京时间 {when}）。通知已排队，下次 alerts tick 发送。")
+    print(f"{verb}事件 {incident_id} 的{RESPONSES[kind]}（北京时间 {when}）。通知已排队，下次 alerts tick 发送。")
     for clock in result.clocks:
         print("  " + describe(clock))
     return 0
-
-
-def _label(kind: str) -> str:
-    return {"release": "权威信息发布", "follow_up": "续报", "press_conference": "新闻发布会"}[kind]

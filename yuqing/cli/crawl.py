@@ -92,7 +92,7 @@ DROP_REASONS = {
 
 
 def cmd_sources(args: argparse.Namespace, runtime: Runtime) -> int:
-    from storage.crawl import source_health
+    from storage.sources import source_health
 
     ensure_ready(runtime.engine)
     now = now_of(args)

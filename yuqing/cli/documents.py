@@ -11,7 +11,7 @@ from itertools import islice
 from typing import Any
 
 from storage.db import ensure_ready, migrate, transaction
-from storage.documents import IngestResult, export_query, ingest, parse_lines, to_json
+from storage.documents import IngestResult, export, ingest, parse_lines, to_json
 from yuqing.cli.args import open_input
 from yuqing.instants import format_beijing
 from yuqing.runtime import Runtime
@@ -93,7 +93,7 @@ def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
     ensure_ready(runtime.engine)
     count = 0
     with runtime.sessions() as session:
-        for document in session.scalars(export_query().execution_options(yield_per=500)):
+        for document in export(session):
             if args.json:
                 print(json.dumps(to_json(document), ensure_ascii=False))
             else:

@@ -18,12 +18,14 @@ import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, text
-
+from storage import locks
 from yuqing.errors import DaemonRunning
 from yuqing.instants import format_beijing
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +46,7 @@ class DaemonLock:
             self._stream.close()
             self._stream = None
         if self._connection is not None:
-            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
-            self._connection.close()
+            locks.release_advisory(self._connection, ADVISORY_KEY)
             self._connection = None
 
     def __enter__(self) -> DaemonLock:
@@ -92,25 +93,16 @@ def _acquire_file(path: Path, me: dict[str, Any]) -> DaemonLock:
 
 
 def _acquire_advisory(engine: Engine, me: dict[str, Any]) -> DaemonLock:
-    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    if connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}):
-        name = f"{APPLICATION_PREFIX} {me['pid']} {me['host']}"[:63]  # PostgreSQL keeps 63 bytes
-        connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": name})
+    name = f"{APPLICATION_PREFIX} {me['pid']} {me['host']}"[:63]  # PostgreSQL keeps 63 bytes
+    connection = locks.try_advisory(engine, ADVISORY_KEY, name)
+    if connection is not None:
         logger.debug("daemon lock taken advisory=%d pid=%d", ADVISORY_KEY, me["pid"])
         return DaemonLock(connection=connection)
-    row = connection.execute(
-        text(
-            "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
-            "JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key"
-        ),
-        {"key": ADVISORY_KEY},
-    ).first()
-    connection.close()
+    row = locks.advisory_holder(engine, ADVISORY_KEY)
     if row is None:
         holder = "未知进程"
     else:
-        _prefix, pid, host = (str(row.application_name or "") + "  ").split(" ", 2)
+        _prefix, pid, host = (row.application_name + "  ").split(" ", 2)
         since = format_beijing(row.backend_start)
         host = host.strip() or row.client_addr or "未知"
         holder = f"主机 {host} 上的进程 {pid or '未知'}（自北京时间 {since} 起运行）"

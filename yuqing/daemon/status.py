@@ -8,32 +8,24 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from alerts.clocks import describe
-from incidents.render import STATUSES, next_deadline, place_text, views
-from scheduler import JOB_TABLE, job_specs
+from incidents.render import next_deadline, place_text, views
 from storage import jobs as job_rows
 from storage import outbox
-from storage.crawl import source_health
+from storage.sources import source_health
 from yuqing.config import Config
 from yuqing.daemon.lock import holder
+from yuqing.daemon.specs import JOB_TABLE, job_specs
 from yuqing.instants import format_beijing
-from yuqing.vocabulary import GRADES
+from yuqing.vocabulary import GRADES, INCIDENT_STATUSES, LIVE_STATUSES, OUTBOX_STATUSES
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
-
-OUTBOX_LABELS = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "handed_over": "已交服务器待确认",
-    "unconfirmed": "投递结果未确认",
-    "sent": "已发送",
-    "skipped": "无收件人未发送",
-}
-LIVE = ("open", "active", "quiet")
 
 
 def render(engine: Engine, session: Session, config: Config, now: datetime) -> str:
@@ -94,14 +86,15 @@ def _sources(session: Session, config: Config, now: datetime) -> str:
 
 
 def _incidents(session: Session, config: Config, now: datetime) -> str:
-    live = [v for v in views(session, now, config) if v.incident.status in LIVE]
+    live = [v for v in views(session, now, config) if v.incident.status in LIVE_STATUSES]
     if not live:
         return "【在办事件】\n暂无。"
     lines = []
     for v in live:
         incident = v.incident
+        status = INCIDENT_STATUSES.get(incident.status, incident.status)
         lines.append(
-            f"#{incident.id} [{GRADES[v.grade]}] {incident.title}（{STATUSES.get(incident.status, incident.status)}，"
+            f"#{incident.id} [{GRADES[v.grade]}] {incident.title}（{status}，"
             f"{place_text(incident)}，首发 {format_beijing(incident.first_reported_at)}）—— {next_deadline(v.clocks)}"
         )
         lines += [f"    {describe(clock)}" for clock in v.clocks]
@@ -111,7 +104,7 @@ def _incidents(session: Session, config: Config, now: datetime) -> str:
 def _outbox(session: Session) -> str:
     counts = outbox.counts(session)
     backlog = sum(counts.get(k, 0) for k in ("pending", "sending", "handed_over"))
-    detail = "、".join(f"{OUTBOX_LABELS.get(k, k)} {n}" for k, n in sorted(counts.items())) or "发件箱为空"
+    detail = "、".join(f"{OUTBOX_STATUSES.get(k, k)} {n}" for k, n in sorted(counts.items())) or "发件箱为空"
     warn = (
         f"；有 {counts['unconfirmed']} 封投递结果未确认，请用 yuqing alerts outbox 核对"
         if counts.get("unconfirmed")
