@@ -44,13 +44,13 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import cn2an
 
+from yuqing.instants import BEIJING
+
 logger = logging.getLogger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 # Sources round times and clocks drift: an occurrence this far after publication is still accepted.
 FUTURE_TOLERANCE = timedelta(minutes=15)
 # A date up to this far after publication is read as upcoming, never as a year (or month) ago.

@@ -29,7 +29,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from reports.fonts import chart_rc
-from yuqing.formatting import format_count, format_date, format_percent, format_time, to_beijing
+from yuqing.formatting import format_count, format_date, format_percent, format_time
+from yuqing.instants import to_beijing
 from yuqing.vocabulary import GRADES, TOPICS
 
 if TYPE_CHECKING:

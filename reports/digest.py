@@ -30,7 +30,8 @@ from reports.data import IncidentFacts, Post, Week, incident_facts, posts_betwee
 from reports.document import Bullets, Figure, Paragraph, Report, Run, Table, Text, text
 from reports.privacy import deidentify
 from yuqing.config import Config
-from yuqing.formatting import format_count, format_date, format_datetime, format_duration, format_percent, to_beijing
+from yuqing.formatting import format_count, format_date, format_datetime, format_duration, format_percent
+from yuqing.instants import to_beijing
 from yuqing.vocabulary import CLOCKS, GRADES, INCIDENT_STATUSES, SENTIMENTS, SOURCE_TIERS, TOPICS
 
 if TYPE_CHECKING:

@@ -15,20 +15,13 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
-from yuqing.instants import BEIJING
+from yuqing.instants import to_beijing
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE
 _DAY = 24 * _HOUR
 _WAN = 10_000
 _YI = 100_000_000
-
-
-def to_beijing(dt: datetime) -> datetime:
-    """``dt`` (timezone-aware) as Beijing local time; a naive datetime is a programming error."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"naive datetime {dt.isoformat()} has no time zone; store instants in UTC")
-    return dt.astimezone(BEIJING)
 
 
 def format_date(value: datetime | date, *, year: bool = True) -> str:

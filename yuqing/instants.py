@@ -1,7 +1,9 @@
 """Instants: stored in UTC, read from text with or without an offset, shown in 北京时间.
 
-An instant written without an offset (``2026-11-25 10:00:00``) is read as Asia/Shanghai time,
-because that is what every Chinese source and every duty officer means by it.
+The one time zone of the project is :data:`BEIJING` (Asia/Shanghai). Text written without an offset
+(``2026-11-25 10:00:00``) is read as 北京时间, because that is what every Chinese source and every duty
+officer means by it (:func:`parse_instant`, :func:`to_utc`). An instant in the program is always aware:
+:func:`to_beijing` refuses a naive one rather than guess.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ def to_utc(value: datetime) -> datetime:
 
 
 def to_beijing(value: datetime) -> datetime:
-    return to_utc(value).astimezone(BEIJING)
+    """``value`` (timezone-aware) as Beijing local time; a naive datetime is a programming error."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} has no time zone; store instants in UTC")
+    return value.astimezone(BEIJING)
 
 
 def format_beijing(value: datetime | None) -> str:

@@ -16,15 +16,15 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from yuqing.instants import BEIJING
 from yuqing.vocabulary import TOPICS
 
 logger = logging.getLogger(__name__)
 
-BEIJING = timezone(timedelta(hours=8))
 DEFAULT_START = datetime(2026, 11, 23, 8, 0, tzinfo=BEIJING)
 DATA_DIR = Path(__file__).resolve().with_name("data")
 SCENARIO_LENGTH = timedelta(days=7)
