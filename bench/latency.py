@@ -19,30 +19,25 @@ Prints p50/p95 of both. Targets: after fetch p95 ≤ 5 s; total p95 ≤ interval
 from __future__ import annotations
 
 import argparse
-import email
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import Document  # noqa: E402
 from yuqing.simweb.corpus import Expected, Item  # noqa: E402
+from yuqing.simweb.loopback import Mailbox, MailServer  # noqa: E402
 from yuqing.simweb.server import SimWeb  # noqa: E402
 
 PLACES = [
@@ -100,18 +95,6 @@ self_test = false
 """
 
 
-class Arrivals:
-    def __init__(self) -> None:
-        self.received: list[tuple[float, str, str]] = []  # (time.time(), kind, subject)
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
-        with self.lock:
-            self.received.append((time.time(), str(message["X-Yuqing-Kind"]), str(message["Subject"])))
-        return "250 2.0.0 OK"
-
-
 def posts(count: int, start: datetime, gap: float, rng: random.Random) -> list[tuple[Item, str]]:
     """``count`` accident posts, the i-th published about ``i * gap`` seconds after ``start`` (plus jitter)."""
     chosen = []
@@ -138,12 +121,6 @@ def posts(count: int, start: datetime, gap: float, rng: random.Random) -> list[t
     return chosen
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -157,10 +134,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    arrivals = Arrivals()
-    port = free_port()
-    smtp = Controller(arrivals, hostname="127.0.0.1", port=port)
-    smtp.start()
+    smtp = MailServer().start()
+    arrivals, port = smtp.mailbox, smtp.port
     folder = Path(tempfile.mkdtemp(prefix="yuqing-latency-"))
     start = datetime.now(UTC) + timedelta(seconds=20)  # the daemon's start-up (tagger load) comes first
     chosen = posts(args.incidents, start, args.gap, rng)
@@ -190,9 +165,10 @@ def main() -> int:
     return report(chosen, start, alerts(arrivals), fetched, args.interval, folder)
 
 
-def alerts(arrivals: Arrivals) -> list[tuple[float, str, str]]:
+def alerts(arrivals: Mailbox) -> list[tuple[float, str, str]]:
+    """(arrival, kind, subject) of every alert email received so far."""
     with arrivals.lock:
-        return [entry for entry in arrivals.received if entry[1] == "alert"]
+        return [(mail.arrived, mail.kind, mail.subject) for mail in arrivals.received if mail.kind == "alert"]
 
 
 def report(

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, normalize_url
-from tests.smtp import SmtpServer, free_port
+from yuqing.simweb.loopback import MailServer
 
 # CI runs the suite a second time with YUQING_DATABASE_URL pointing at a real PostgreSQL server;
 # read it once, before the autouse fixture below clears the environment for every test.
@@ -82,9 +82,7 @@ def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
+def smtp_server() -> Iterator[MailServer]:
     """A real SMTP server on loopback, stopped after the test."""
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
+    with MailServer() as server:
+        yield server

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from storage.db import migrate
 from storage.models import Document, GradeChange, Incident, IncidentDocument, Source
-from tests.smtp import Received, SmtpServer, free_port
 from yuqing.instants import BEIJING
+from yuqing.simweb.loopback import MailServer, Received, free_port
 
-__all__ = ["Received", "SmtpServer", "free_port"]
+__all__ = ["MailServer", "Received", "free_port"]
 
 
 def bj(text: str) -> datetime:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from alerts.webhooks import dingtalk_sign, payload
 from storage.models import OutboxMessage
-from tests.alerts.conftest import SmtpServer, WebhookServer, add_incident, add_post, bj, iso
+from tests.alerts.conftest import MailServer, WebhookServer, add_incident, add_post, bj, iso
 from yuqing import cli
 
 EVIL_TITLE = "塔吊倒塌\r\nBcc: evil@attacker.example\r\nX-Evil: 1\n\nbody"
@@ -27,7 +27,7 @@ def _tick(config: Path, now: datetime) -> int:
 
 
 def test_a_title_cannot_add_headers_and_post_html_is_escaped(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine
+    alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine
 ) -> None:
     config = alerts_config(smtp_server.port)
     with Session(engine) as session, session.begin():
@@ -66,7 +66,7 @@ def test_a_title_cannot_add_headers_and_post_html_is_escaped(
 
 
 def test_quiet_hours_hold_back_lower_grades_but_never_major(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine
+    alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine
 ) -> None:
     config = alerts_config(smtp_server.port, alerts='quiet_hours = "22:00-07:00"')
     with Session(engine) as session, session.begin():
@@ -90,7 +90,7 @@ def test_quiet_hours_hold_back_lower_grades_but_never_major(
 
 
 def test_outside_the_jurisdiction_the_alert_says_so_and_no_clock_runs(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine
+    alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine
 ) -> None:
     config = alerts_config(smtp_server.port)
     with Session(engine) as session, session.begin():
@@ -112,7 +112,7 @@ def test_outside_the_jurisdiction_the_alert_says_so_and_no_clock_runs(
 
 def test_notifications_are_mirrored_to_wecom_and_signed_for_dingtalk(
     alerts_config: Callable[..., Path],
-    smtp_server: SmtpServer,
+    smtp_server: MailServer,
     webhook_server: WebhookServer,
     engine: Engine,
     monkeypatch,
@@ -167,7 +167,7 @@ def test_webhook_formats() -> None:
 
 
 def test_a_silent_source_is_reported_once_per_silence(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer
+    alerts_config: Callable[..., Path], smtp_server: MailServer
 ) -> None:
     source = '\n[[sources]]\nname = "大众网"\ntype = "feed"\nurl = "http://127.0.0.1:9/rss"\ntier = "provincial"\n'
     config = alerts_config(smtp_server.port, extra=source)
@@ -180,7 +180,7 @@ def test_a_silent_source_is_reported_once_per_silence(
     assert len(smtp_server.mailbox.received) == 1
 
 
-def test_self_test_on_demand(alerts_config: Callable[..., Path], smtp_server: SmtpServer, capsys) -> None:
+def test_self_test_on_demand(alerts_config: Callable[..., Path], smtp_server: MailServer, capsys) -> None:
     config = alerts_config(smtp_server.port)
     assert cli.main(["--config", str(config), "alerts", "self-test", "--now", iso(bj("11-27 10:00"))]) == 0
     assert "成功 1" in capsys.readouterr().out

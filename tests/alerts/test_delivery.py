@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from alerts.outbox import CRASH_POINTS
 from storage.models import OutboxMessage
-from tests.alerts.conftest import SmtpServer, WebhookServer, add_incident, bj, iso
+from tests.alerts.conftest import MailServer, WebhookServer, add_incident, bj, iso
 from yuqing import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def test_smtp_down_then_back_delivers_exactly_once(
     row = _rows(engine)[0]
     assert (row.attempts, row.status, row.next_attempt_at) == (2, "pending", T + timedelta(minutes=3))
 
-    server = SmtpServer(smtp_port)
+    server = MailServer(smtp_port)
     server.start()
     try:
         assert _tick(config, T + timedelta(minutes=3)) == 0
@@ -81,7 +81,7 @@ def test_smtp_down_then_back_delivers_exactly_once(
 
 
 def test_a_refusal_at_the_end_of_data_is_retried(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine
+    alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine
 ) -> None:
     config = alerts_config(smtp_server.port)
     _seed_large(engine)
@@ -134,7 +134,7 @@ OUTCOMES = {
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
 def test_killed_at_each_step_of_delivery_nothing_doubled(
-    point: str, alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine, capsys
+    point: str, alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine, capsys
 ) -> None:
     config = alerts_config(smtp_server.port)
     _seed_large(engine)
@@ -158,7 +158,7 @@ def test_killed_at_each_step_of_delivery_nothing_doubled(
 
 
 def test_two_ticks_at_once_send_each_notification_once(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine
+    alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine
 ) -> None:
     """Twelve 重大 incidents detected after their 5 h deadline: an alert and a breach each, and a self-test."""
     config = alerts_config(smtp_server.port, self_test=True)

@@ -10,14 +10,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import IncidentEvent, OutboxMessage
-from tests.alerts.conftest import SmtpServer, add_incident, add_post, bj, iso
+from tests.alerts.conftest import MailServer, add_incident, add_post, bj, iso
 from yuqing import cli
 
 RELEASE = "https://zjt.shandong.gov.cn/art/2026/11/27/art_1.html"
 
 
 @pytest.fixture
-def setup(alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine):  # type: ignore[no-untyped-def]
+def setup(alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine):  # type: ignore[no-untyped-def]
     with Session(engine) as session, session.begin():
         incident = add_incident(
             session,
@@ -67,7 +67,7 @@ def test_unknown_recipient_group_in_config_is_refused(write_config, capsys) -> N
     assert "[alerts.route].breach[1]" in err and "'duty', 'leadership' or 'department'" in err.replace("或", "or")
 
 
-def test_release_stops_the_clock_revoke_restarts_it(setup, smtp_server: SmtpServer, engine: Engine, capsys) -> None:
+def test_release_stops_the_clock_revoke_restarts_it(setup, smtp_server: MailServer, engine: Engine, capsys) -> None:
     config, incident_id = setup
     run = lambda *a: cli.main(["--config", str(config), *a])  # noqa: E731
     now = iso(bj("11-27 05:00"))
@@ -87,7 +87,7 @@ def test_release_stops_the_clock_revoke_restarts_it(setup, smtp_server: SmtpServ
 
 @pytest.mark.parametrize("auto_accept", [True, False])
 def test_an_official_post_is_proposed_as_the_release(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine, auto_accept: bool
+    alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine, auto_accept: bool
 ) -> None:
     config = alerts_config(smtp_server.port, alerts=f"auto_accept_release = {str(auto_accept).lower()}")
     official = "https://zjt.shandong.gov.cn/art/2026/11/27/art_9.html"

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tests.alerts.conftest import Received, SmtpServer, add_incident, add_post, bj, iso
+from tests.alerts.conftest import MailServer, Received, add_incident, add_post, bj, iso
 from yuqing import cli
 
 DUTY = {"duty@zjt.example.cn", "duty2@zjt.example.cn"}
@@ -64,7 +64,7 @@ def _seed(engine: Engine) -> int:
 
 
 def test_thirty_hours_send_exactly_the_expected_emails(
-    alerts_config: Callable[..., Path], smtp_server: SmtpServer, engine: Engine, capsys
+    alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine, capsys
 ) -> None:
     config = alerts_config(smtp_server.port, self_test=True)
     incident_id = _seed(engine)

@@ -32,6 +32,7 @@ from yuqing.errors import ConfigError
 from yuqing.simweb import SimWeb
 from yuqing.simweb import feeds as sim_feeds
 from yuqing.simweb import news as sim_news
+from yuqing.simweb.loopback import free_port
 
 # Read once, before the autouse fixture clears YUQING_* for every test (as tests/conftest.py does for PostgreSQL).
 TEST_REDIS_URL = os.environ.get("YUQING_TEST_REDIS_URL", "")
@@ -57,7 +58,7 @@ def redis_server(directory: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         if ON_CI:
             pytest.fail(message)
         pytest.skip(message)
-    port = _free_port()
+    port = free_port()
     command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
     command += ["--daemonize", "no", "--dir", str(directory), "--logfile", str(directory / "redis.log")]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -246,12 +247,6 @@ def stored(engine: Engine, name: str) -> list[str]:
     with engine.connect() as connection:
         statement = select(Document.url).join(Source, Source.id == Document.source_id).where(Source.name == name)
         return list(connection.scalars(statement))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _listening(port: int) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 
 from storage.db import migrate
 from storage.models import Document, Incident, JobRun, OutboxMessage
-from tests.smtp import SmtpServer
+from yuqing.simweb.loopback import MailServer
 from yuqing.simweb.server import SimWeb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def web() -> Iterator[SimWeb]:
 
 @pytest.fixture
 def daemon_config(
-    write_config: Callable[..., Path], database_url: str, engine: Engine, web: SimWeb, smtp_server: SmtpServer
+    write_config: Callable[..., Path], database_url: str, engine: Engine, web: SimWeb, smtp_server: MailServer
 ) -> Path:
     migrate(engine)
     return write_config(CONFIG.format(url=database_url, web=web.url, port=smtp_server.port))
@@ -124,7 +124,7 @@ def test_second_daemon_refused_and_sigterm_stops_cleanly(daemon_config: Path, en
 
 
 def test_sigkill_during_a_crawl_loses_and_doubles_nothing(
-    daemon_config: Path, engine: Engine, smtp_server: SmtpServer
+    daemon_config: Path, engine: Engine, smtp_server: MailServer
 ) -> None:
     first = start_daemon(daemon_config)
     wait_for(lambda: crawl_running(engine))

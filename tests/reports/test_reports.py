@@ -21,9 +21,9 @@ from storage.db import migrate, session_factory
 from storage.models import Document, DocumentAnalysis, DocumentTopic
 from tests.reports import scenario
 from tests.reports.scenario import PHONE, PRIVATE_NAME, bj
-from tests.smtp import SmtpServer, free_port
 from yuqing import config as config_module
 from yuqing.cli import main
+from yuqing.simweb.loopback import MailServer, free_port
 
 CONFIG = """
 [database]
@@ -47,7 +47,7 @@ emails = ["gczl@zjt.example.cn"]
 
 @pytest.fixture
 def world(
-    engine: Engine, database_url: str, write_config: Callable[..., Path], smtp_server: SmtpServer
+    engine: Engine, database_url: str, write_config: Callable[..., Path], smtp_server: MailServer
 ) -> dict[str, Any]:
     migrate(engine)
     sessions = session_factory(engine)
@@ -159,7 +159,7 @@ def test_evaluation_of_an_on_time_release(world: dict[str, Any]) -> None:
 
 
 def test_commands_write_html_and_docx_and_mail_them(
-    world: dict[str, Any], smtp_server: SmtpServer, tmp_path: Path
+    world: dict[str, Any], smtp_server: MailServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     config = world["config"]

@@ -20,22 +20,14 @@ Nothing leaves the machine; the ``YUQING_*`` environment is not passed to the cr
 from __future__ import annotations
 
 import argparse
-import email
 import logging
 import os
 import shutil
-import socket
 import subprocess
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.policy import default as default_policy
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
-
-from aiosmtpd.controller import Controller
 
 from alerts.clocks import describe
 from crawlers import child as crawl_child
@@ -46,6 +38,7 @@ from storage.db import migrate
 from yuqing import config as config_module
 from yuqing.runtime import Runtime, build
 from yuqing.simweb.corpus import BEIJING, DEFAULT_START
+from yuqing.simweb.loopback import Mailbox, MailServer
 from yuqing.simweb.server import SimWeb
 from yuqing.vocabulary import GRADES, NOTICE_KINDS
 
@@ -101,38 +94,6 @@ self_test = false   # 演示中不发每日自检邮件 / no daily self-test in 
 
 
 @dataclass
-class Mail:
-    number: int
-    kind: str
-    subject: str
-    sent_at: datetime | None
-    recipients: list[str]
-    path: Path
-
-
-@dataclass
-class MailSink:
-    """An aiosmtpd handler: every accepted message becomes ``NNN-<kind>.eml`` in ``folder``."""
-
-    folder: Path
-    mails: list[Mail] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        raw = envelope.original_content or envelope.content
-        message = email.message_from_bytes(raw, policy=default_policy)
-        kind = str(message.get("X-Yuqing-Kind") or "report")
-        with self.lock:
-            number = len(self.mails) + 1
-            path = self.folder / f"{number:03d}-{kind}.eml"
-            path.write_bytes(raw)
-            date = message.get("Date")
-            sent = parsedate_to_datetime(str(date)) if date else None
-            self.mails.append(Mail(number, kind, str(message["Subject"]), sent, list(envelope.rcpt_tos), path))
-        return "250 2.0.0 OK"
-
-
-@dataclass
 class ScenarioClock:
     now: datetime
 
@@ -146,10 +107,8 @@ def play(folder: Path, steps: list[timedelta] = STEPS, verbose: bool = False) ->
     folder = folder.resolve()  # the crawl children run in the project folder
     _fresh(folder)
     print(f"演示目录：{folder}（每次运行都会清空重建）", flush=True)
-    sink = MailSink(folder / "mail")
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    mail = MailServer(folder=folder / "mail").start()
+    port, sink = mail.port, mail.mailbox
     try:
         with SimWeb(DEFAULT_START) as web:
             config_path = folder / "config.toml"
@@ -164,7 +123,7 @@ def play(folder: Path, steps: list[timedelta] = STEPS, verbose: bool = False) ->
             finally:
                 runtime.engine.dispose()
     finally:
-        controller.stop()
+        mail.stop()
     return 0
 
 
@@ -209,7 +168,7 @@ def _reports(runtime: Runtime, folder: Path) -> list[Path]:
     return sorted(out.glob("*.html")) + sorted(out.glob("*.docx"))
 
 
-def _summary(runtime: Runtime, sink: MailSink, folder: Path, documents: list[Path], seconds: float) -> None:
+def _summary(runtime: Runtime, sink: Mailbox, folder: Path, documents: list[Path], seconds: float) -> None:
     now = DEFAULT_START + DIGEST_AT
     print("\n==== 演示小结 ====", flush=True)
     with runtime.sessions() as session:
@@ -219,10 +178,11 @@ def _summary(runtime: Runtime, sink: MailSink, folder: Path, documents: list[Pat
             print(f"  #{v.incident.id} [{GRADES[v.grade]}] {v.incident.title}")
             for clock in v.clocks:
                 print(f"      {describe(clock)}")
-    print(f"\n邮件 {len(sink.mails)} 封（北京时间，类型，主题）：")
-    for mail in sink.mails:
+    print(f"\n邮件 {len(sink.received)} 封（北京时间，类型，主题）：")
+    for number, mail in enumerate(sink.received, start=1):
+        kind = str(mail.message.get("X-Yuqing-Kind") or "report")
         when = mail.sent_at.astimezone(BEIJING).strftime("%m-%d %H:%M") if mail.sent_at else "—"
-        print(f"  {mail.number:>3}. {when}  {NOTICE_KINDS.get(mail.kind, mail.kind):<4} {mail.subject}")
+        print(f"  {number:>3}. {when}  {NOTICE_KINDS.get(kind, kind):<4} {mail.subject}")
     print(f"\n邮件文件（.eml，可用邮件客户端打开）：{sink.folder}/")
     for path in documents:
         print(f"报告文件：{path}")
@@ -280,12 +240,6 @@ tier = "self_media"
 keywords = ["塔吊", "征收", "临沂"]
 pages = 10
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _fresh(folder: Path) -> None:
