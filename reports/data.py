@@ -203,3 +203,37 @@ def status_as_of(incident: Incident, as_of: datetime) -> str:
     if incident.status != "closed" and since <= as_of:
         return incident.status
     return "active" if incident.status in ("quiet", "closed") else incident.status
+
+
+@dataclass(frozen=True)
+class ClockSubject:
+    facts: IncidentFacts
+
+    @property
+    def id(self) -> int:
+        return self.facts.incident.id
+
+    @property
+    def grade(self) -> str:
+        return self.facts.grade
+
+    @property
+    def status(self) -> str:
+        return self.facts.status
+
+    @property
+    def in_jurisdiction(self) -> bool:
+        return self.facts.incident.in_jurisdiction
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        return self.facts.incident.occurred_at
+
+    @property
+    def first_reported_at(self) -> datetime:
+        return self.facts.incident.first_reported_at
+
+
+def clock_subject(facts: IncidentFacts) -> ClockSubject:
+    """``facts`` in the shape ``alerts.clocks`` reads, with the grade and status as of the report."""
+    return ClockSubject(facts)

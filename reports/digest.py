@@ -22,11 +22,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from alerts.clocks import Clock, clocks_of, start_of
+from alerts.routing import department_label
 from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging
 from nlp.places import PlaceFinder
 from nlp.segment import Segmenter
 from reports import charts
-from reports.data import IncidentFacts, Post, Week, incident_facts, posts_between, week_incidents
+from reports.data import IncidentFacts, Post, Week, clock_subject, incident_facts, posts_between, week_incidents
 from reports.document import Bullets, Figure, Paragraph, Report, Run, Table, Text, text
 from reports.privacy import deidentify
 from yuqing.config import Config
@@ -171,44 +172,10 @@ def place_finder() -> PlaceFinder:
 
 def _week_incident(session: Session, row: object, week: Week, config: Config) -> WeekIncident:
     facts = incident_facts(session, row, week.end - timedelta(microseconds=1), with_posts=False)  # type: ignore[arg-type]
-    subject = _ClockSubject(facts)
+    subject = clock_subject(facts)
     clocks = clocks_of(subject, facts.responses, config, facts.as_of)
     lines = tuple(_clock_line(c, start_of(subject)) for c in clocks if c.deadline is not None)
-    return WeekIncident(facts, lines, department_of(facts.incident.topics or [], config))
-
-
-@dataclass(frozen=True)
-class _ClockSubject:
-    facts: IncidentFacts
-
-    @property
-    def id(self) -> int:
-        return self.facts.incident.id
-
-    @property
-    def grade(self) -> str:
-        return self.facts.grade
-
-    @property
-    def status(self) -> str:
-        return self.facts.status
-
-    @property
-    def in_jurisdiction(self) -> bool:
-        return self.facts.incident.in_jurisdiction
-
-    @property
-    def occurred_at(self) -> datetime | None:
-        return self.facts.incident.occurred_at
-
-    @property
-    def first_reported_at(self) -> datetime:
-        return self.facts.incident.first_reported_at
-
-
-def clock_subject(facts: IncidentFacts) -> _ClockSubject:
-    """``facts`` in the shape ``alerts.clocks`` reads, with the grade and status as of the report."""
-    return _ClockSubject(facts)
+    return WeekIncident(facts, lines, department_label(facts.incident.topics or [], config))
 
 
 def _clock_line(clock: Clock, start: datetime) -> ClockLine:
@@ -222,15 +189,6 @@ def _clock_line(clock: Clock, start: datetime) -> ClockLine:
     if clock.state == "breached":
         return ClockLine(label, "missed", f"未完成，截至周末已超时{format_duration(-(clock.time_left or timedelta()))}")
     return ClockLine(label, "open", f"计时中（截止 {format_datetime(clock.deadline)}）")
-
-
-def department_of(topics: Sequence[str], config: Config) -> str:
-    names: list[str] = []
-    for topic in topics:
-        settings = getattr(config.topics, topic, None)
-        if settings is not None and settings.department not in names:
-            names.append(settings.department)
-    return "、".join(names) or "未定（由值班室转办）"
 
 
 # --- layout ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from reports.data import find_incident, incident_facts, parse_week
 from reports.digest import collect, place_finder
-from reports.evaluation import evaluate
+from reports.scoring import evaluate
 from storage.db import migrate, session_factory
 from storage.models import Document, DocumentAnalysis, DocumentTopic
 from tests.reports import scenario
