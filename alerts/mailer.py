@@ -60,9 +60,12 @@ def send(
     config: Config,
     now: datetime,
     handover: Callable[[], bool],
-    crash: Callable[[str], None],
+    checkpoint: Callable[[str], None],
 ) -> str:
-    """Deliver ``row``; return the server's answer to the end of data. Raises DeliveryFailed or LeaseLost."""
+    """Deliver ``row``; return the server's answer to the end of data. Raises DeliveryFailed or LeaseLost.
+
+    ``handover`` records the point of no return (the row becomes ``handed_over``) before the final dot is
+    written; ``checkpoint`` is called with the name of each step as it is passed."""
     payload = _payload(build_message(row, config, now).as_bytes())
     sender = parseaddr(config.smtp.sender)[1]
     addresses = [parseaddr(r)[1] for r in row.recipients]
@@ -75,20 +78,20 @@ def send(
             raise DeliveryFailed(f"服务器拒绝 DATA：{code} {_text(reply)}")
         in_data = True
         smtp.send(payload)
-        crash("before_handover")
+        checkpoint("before_handover")
         if not handover():
             raise LeaseLost(f"outbox row {row.id} was recovered by another run")
-        crash("after_handover")
+        checkpoint("after_handover")
         try:
             smtp.send(b".\r\n")
-            crash("after_dot")
+            checkpoint("after_dot")
             code, reply = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryFailed(f"邮件已交给服务器，但未收到确认：{exc}", unconfirmed=True) from exc
         in_data = False
         if code != 250:
             raise DeliveryFailed(f"服务器拒收邮件：{code} {_text(reply)}")
-        crash("after_reply")
+        checkpoint("after_reply")
         note = "；部分收件人被拒绝：" + "；".join(f"{a} {r}" for a, r in refused.items()) if refused else ""
         return f"{code} {_text(reply)}{note}"
     except (OSError, smtplib.SMTPException) as exc:

@@ -29,8 +29,6 @@ webhook with ``escalation = true``.
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,7 +49,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CRASH_POINTS = ("after_claim", "before_handover", "after_handover", "after_dot", "after_reply", "after_mark")
+# The steps of delivering one row, in order: ``checkpoint`` is called with each name as the step is passed.
+DELIVERY_STEPS = ("after_claim", "before_handover", "after_handover", "after_dot", "after_reply", "after_mark")
+Checkpoint = Callable[[str], None]
+
+
+def no_checkpoint(_step: str) -> None:
+    """The default :data:`Checkpoint`: nothing happens between steps."""
 
 
 class ReplayClock:
@@ -81,11 +85,14 @@ def deliver(
     now: datetime,
     clock: Callable[[], datetime] | None = None,
     limit: int = 500,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> DeliveryReport:
     """Recover expired claims, raise long failures, then deliver every due row (at most ``limit``).
 
     ``now`` is the instant of the pass (back-off counts from it); ``clock`` (default: ``now`` advancing
     with real time) stamps claims and leases, so a long pass never outlives its leases unnoticed.
+    ``checkpoint`` is called with the name of each step of :data:`DELIVERY_STEPS` as it is passed (the crash
+    tests stop the process there).
     """
     clock = clock or ReplayClock(now)
     report = DeliveryReport()
@@ -103,8 +110,8 @@ def deliver(
             row = rows.claim(session, now, now + config.alerts.lease, sorted(down))
         if row is None:
             break
-        _crash(config, "after_claim")
-        _deliver_one(sessions, config, clock, row, report, down, started)
+        checkpoint("after_claim")
+        _deliver_one(sessions, config, clock, row, report, down, started, checkpoint)
     logger.info(
         "outbox delivered sent=%d failed=%d unconfirmed=%d requeued=%d escalated=%d",
         report.sent,
@@ -124,11 +131,12 @@ def _deliver_one(
     report: DeliveryReport,
     down: set[str],
     started: datetime,
+    checkpoint: Checkpoint,
 ) -> None:
     """Send one claimed row and record the outcome; back-off counts from the pass's start (``started``)."""
     attempt = row.attempts
     try:
-        answer = _send(sessions, config, clock, row)
+        answer = _send(sessions, config, clock, row, checkpoint)
     except LeaseLost:
         logger.warning("outbox row=%d lease lost before handover; left to the run that recovered it", row.id)
         return
@@ -145,17 +153,23 @@ def _deliver_one(
         rows.mark_sent(session, row.id, attempt, clock())
     report.sent += 1
     logger.info("outbox sent row=%d kind=%s channel=%s answer=%s", row.id, row.kind, row.channel, answer)
-    _crash(config, "after_mark")
+    checkpoint("after_mark")
 
 
-def _send(sessions: sessionmaker[Session], config: Config, clock: Callable[[], datetime], row: OutboxMessage) -> str:
+def _send(
+    sessions: sessionmaker[Session],
+    config: Config,
+    clock: Callable[[], datetime],
+    row: OutboxMessage,
+    checkpoint: Checkpoint,
+) -> str:
     if row.channel == "email":
 
         def handover() -> bool:
             with transaction(sessions) as session:
                 return rows.mark_handed_over(session, row.id, row.attempts)
 
-        return mailer.send(row, config, clock(), handover, lambda point: _crash(config, point))
+        return mailer.send(row, config, clock(), handover, checkpoint)
     name = (row.recipients or [""])[0]
     target = config.webhook_target(name)
     if target is None:
@@ -226,10 +240,3 @@ def _escalation_text(row: OutboxMessage) -> tuple[str, str]:
         "- 查看：`yuqing alerts outbox`",
     ]
     return title, "\n".join(lines)
-
-
-def _crash(config: Config, point: str) -> None:
-    """Fault injection for the crash tests (``YUQING_TEST_CRASH_AT``): die here as a SIGKILL would."""
-    if config.fault_injection == point:
-        logger.warning("fault injection: killing the process at %s", point)
-        os.kill(os.getpid(), signal.SIGKILL)

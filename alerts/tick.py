@@ -27,7 +27,7 @@ from alerts.compose import (
     response_drafts,
     self_test_drafts,
 )
-from alerts.outbox import DeliveryReport, ReplayClock, deliver
+from alerts.outbox import Checkpoint, DeliveryReport, ReplayClock, deliver, no_checkpoint
 from storage import incidents as incident_rows
 from storage import outbox as rows
 from storage import responses
@@ -54,14 +54,18 @@ class TickReport:
 
 
 def tick(
-    sessions: sessionmaker[Session], config: Config, now: datetime, clock: ReplayClock | None = None
+    sessions: sessionmaker[Session],
+    config: Config,
+    now: datetime,
+    clock: ReplayClock | None = None,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> TickReport:
     report = TickReport()
     report.incidents = evaluate(sessions, config, now, report.queued)
     check_sources(sessions, config, now, report.queued)
     if config.alerts.self_test:
         queue_self_test(sessions, config, now, report.queued)
-    report.delivery = deliver(sessions, config, now, clock)
+    report.delivery = deliver(sessions, config, now, clock, checkpoint=checkpoint)
     logger.info("alerts tick incidents=%d queued=%s", report.incidents, dict(report.queued))
     return report
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from alerts.outbox import CRASH_POINTS
+from alerts.outbox import DELIVERY_STEPS
 from storage.models import OutboxMessage
 from tests.alerts.conftest import MailServer, WebhookServer, add_incident, bj, iso
 from yuqing import cli
@@ -114,10 +114,12 @@ def test_failing_email_is_escalated_to_the_webhook_once(
 
 
 def _child_tick(config: Path, now, crash_at: str | None = None) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    """``alerts tick`` in a child process; with ``crash_at``, the child kills itself at that delivery step."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
     if crash_at:
-        env["YUQING_TEST_CRASH_AT"] = crash_at
-    command = [sys.executable, "-m", "yuqing", "--config", str(config), "alerts", "tick", "--now", iso(now)]
+        command = [sys.executable, "-m", "tests.alerts.crash_tick", str(config), iso(now), crash_at]
+    else:
+        command = [sys.executable, "-m", "yuqing", "--config", str(config), "alerts", "tick", "--now", iso(now)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -132,7 +134,7 @@ OUTCOMES = {
 }
 
 
-@pytest.mark.parametrize("point", CRASH_POINTS)
+@pytest.mark.parametrize("point", DELIVERY_STEPS)
 def test_killed_at_each_step_of_delivery_nothing_doubled(
     point: str, alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine, capsys
 ) -> None:
