@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := .demo
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test test-fast lint venv clean
 
 venv: $(VENV)/.installed
 
@@ -19,12 +19,19 @@ $(VENV)/.installed: pyproject.toml
 demo: venv
 	$(BIN)/yuqing demo --dir $(DEMO)
 
+# Style, the direction of imports (import-linter contracts in pyproject.toml) and types (mypy).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The tests without the slow ones (a full retrain, the simulated week, killed processes, crawler children).
+test-fast: venv
+	$(BIN)/python -m pytest -m "not slow"
 
 clean:
 	rm -rf $(VENV) $(DEMO) data/*.db*

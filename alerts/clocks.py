@@ -42,20 +42,31 @@ FOLLOWING_STATUSES = ("open", "active")  # follow-ups are due only while the inc
 
 
 class IncidentLike(Protocol):
-    """What the clocks read of an incident (an ``Incident`` row, or :class:`IncidentFacts`)."""
+    """What the clocks read of an incident (an ``Incident`` row, or :class:`IncidentFacts`); read-only."""
 
-    id: int
-    grade: str
-    in_jurisdiction: bool
-    status: str
-    occurred_at: datetime | None
-    first_reported_at: datetime
+    @property
+    def id(self) -> int: ...
+    @property
+    def grade(self) -> str: ...
+    @property
+    def in_jurisdiction(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
+    @property
+    def first_reported_at(self) -> datetime: ...
 
 
 class EventLike(Protocol):
-    kind: str
-    at: datetime
-    revoked_at: datetime | None
+    """What the clocks read of a recorded response (an ``IncidentEvent`` row, or a report's ``Response``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,8 @@ def deliver(
     with transaction(sessions) as session:
         report.requeued, unconfirmed = rows.recover_expired(session, now)
     report.unconfirmed += len(unconfirmed)
-    for row in unconfirmed:
-        logger.warning("outbox row=%d kind=%s unconfirmed after a crash; not resent", row.id, row.kind)
+    for lost in unconfirmed:
+        logger.warning("outbox row=%d kind=%s unconfirmed after a crash; not resent", lost.id, lost.kind)
     report.escalated = escalate(sessions, config, now)
     down: set[str] = set()
     for _ in range(limit):
@@ -201,7 +201,7 @@ def _record_failure(
 
 def backoff(attempt: int, config: Config) -> timedelta:
     """Wait before attempt ``attempt + 1``: retry_initial, doubled each time, at most retry_max."""
-    delay = config.alerts.retry_initial * (2 ** max(attempt - 1, 0))
+    delay: timedelta = config.alerts.retry_initial * (2 ** max(attempt - 1, 0))
     return min(delay, config.alerts.retry_max)
 
 

@@ -192,7 +192,8 @@ def not_started(source: SourceConfig, error: str) -> CrawlSummary:
 def _start_failed(failure: Failure, crawler: Crawler, source: SourceConfig) -> None:
     """A crawler that could not open (its scheduler's Redis went away, say): fail its source, not the process."""
     logger.error("crawler did not start source=%s", source.name, exc_info=failure_to_exc_info(failure))
-    chain: list[BaseException] = [failure.value]  # scrapy's clean-up after a failed start raises its own error
+    first = failure.value if failure.value is not None else RuntimeError(str(failure))
+    chain: list[BaseException] = [first]  # scrapy's clean-up after a failed start raises its own error
     while (earlier := chain[-1].__cause__ or chain[-1].__context__) is not None:
         chain.append(earlier)
     cause = next((error for error in chain if isinstance(error, redis.RedisError)), chain[-1])

@@ -152,6 +152,7 @@ class SharedScheduler(Scheduler):
 
     round: SharedRound
     error: str | None = None
+    df: Any  # scrapy-redis's dupefilter, built in ``open``
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -127,7 +127,7 @@ def _opinion(evidence: Evidence, settings: GradingConfig) -> list[tuple[str, str
 
 
 def _topics(evidence: Evidence, settings: GradingConfig) -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for topic in evidence.topics:
         floor = settings.topic_min_grade.get(topic)
         if floor and floor != "general":

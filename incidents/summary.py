@@ -109,7 +109,7 @@ def post_place(places: Sequence[Any]) -> Place:
     cities: Counter[str] = Counter()
     provinces: Counter[str] = Counter()
     order: dict[str, int] = {}
-    province_of: dict[str, str] = {}
+    province_of: dict[str, str | None] = {}
     for index, place in enumerate(p for p in places if isinstance(p, dict)):
         if place.get("province"):
             provinces[place["province"]] += 1

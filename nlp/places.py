@@ -154,6 +154,8 @@ class PlaceFinder:
         city = _most_common([u.city for u, _ in in_province if u.city is not None])
         in_city = [(u, m) for u, m in in_province if city is not None and u.city == city]
         district = _most_common([u.district for u, _ in in_city if u.district is not None])
+        if province is None:
+            return None
         chosen = _Unit(province, city, district)
         mention = next(m for u, m in mentions if u == chosen)
         return _place(chosen, mention)

@@ -77,7 +77,8 @@ class TopicModel:
         """
         weights, bias, slope, offset = self._linear()
         margins = np.asarray(features @ weights) + bias
-        return expit(-(slope * margins + offset))
+        probabilities: np.ndarray = expit(-(slope * margins + offset))
+        return probabilities
 
     def _linear(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each topic's linear model and its sigmoid calibration, stacked column by column."""

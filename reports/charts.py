@@ -35,6 +35,7 @@ from yuqing.vocabulary import GRADES, TOPICS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.typing import LineStyleType
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ GRADE_COLORS: dict[str, str] = {
 }
 
 # Response markers of an incident timeline: label, colour, line style, marker.
-EVENT_STYLES: dict[str, tuple[str, str, str, str]] = {
+EVENT_STYLES: dict[str, tuple[str, str, LineStyleType, str]] = {
     "occurred": ("事发", "#6d4c41", ":", "v"),
     "first_report": ("首发", "#455a64", "-", "o"),
     "detection": ("监测发现", "#00838f", "-", "s"),
@@ -68,7 +69,7 @@ EVENT_STYLES: dict[str, tuple[str, str, str, str]] = {
     "peak": ("峰值", "#c62828", "none", "*"),
     "close": ("平息", "#757575", "-.", "X"),
 }
-DEADLINE_STYLES = ("--", (0, (8, 3, 2, 3)))
+DEADLINE_STYLES: tuple[LineStyleType, ...] = ("--", (0, (8, 3, 2, 3)))
 
 
 @dataclass(frozen=True)

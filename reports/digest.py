@@ -38,6 +38,8 @@ from yuqing.vocabulary import CLOCKS, GRADES, INCIDENT_STATUSES, SENTIMENTS, SOU
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from storage.models import Incident
+
 logger = logging.getLogger(__name__)
 
 HOT_WORDS = 8
@@ -170,8 +172,8 @@ def place_finder() -> PlaceFinder:
     return PlaceFinder()
 
 
-def _week_incident(session: Session, row: object, week: Week, config: Config) -> WeekIncident:
-    facts = incident_facts(session, row, week.end - timedelta(microseconds=1), with_posts=False)  # type: ignore[arg-type]
+def _week_incident(session: Session, row: Incident, week: Week, config: Config) -> WeekIncident:
+    facts = incident_facts(session, row, week.end - timedelta(microseconds=1), with_posts=False)
     subject = clock_subject(facts)
     clocks = clocks_of(subject, facts.responses, config, facts.as_of)
     lines = tuple(_clock_line(c, start_of(subject)) for c in clocks if c.deadline is not None)

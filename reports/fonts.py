@@ -16,10 +16,14 @@ import functools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import font_manager, ft2font, rcParams
 
 from yuqing.errors import MonitorError
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +76,7 @@ def font_family() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def chart_rc() -> dict[str, object]:
+def chart_rc() -> dict[RcKeyType, Any]:
     """The rcParams that make matplotlib draw text in the CJK font (for ``matplotlib.rc_context``)."""
     return {
         # DejaVu Sans (bundled with matplotlib) only backs up symbols the CJK font lacks.

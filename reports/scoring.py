@@ -233,7 +233,7 @@ def checklist(release_text: str | None, released: bool) -> list[tuple[str, bool 
         return [(item, False) for item, _ in CHECKLIST]
     if not release_text:
         return [(item, None) for item, _ in CHECKLIST]
-    found = []
+    found: list[tuple[str, bool | None]] = []
     for item, cues in CHECKLIST:
         stated = any(cue in release_text for cue in cues)
         if item == "伤亡情况":
@@ -421,8 +421,8 @@ def findings(e: Evaluation) -> list[Finding]:
             if check.done_at is None:
                 reasons.append(f"{check.label}时限（{format_duration(check.limit)}）内未完成，至今未完成")
                 serious = serious or check.clock != "press_conference"
-            else:
-                over = check.done_at - check.start - check.limit  # type: ignore[operator]
+            elif check.start is not None:
+                over = check.done_at - check.start - check.limit
                 reasons.append(f"{check.label}超过时限{format_duration(over)}")
                 serious = serious or over > check.limit
         found.append(Finding("报告不及时", serious, "；".join(reasons)))

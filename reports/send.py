@@ -77,6 +77,7 @@ def build_message(report: Report, html: str, docx: bytes, config: Config, now: d
     )
     message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     html_part = message.get_payload()[1]  # type: ignore[index]
+    assert isinstance(html_part, EmailMessage)
     for figure in report.figures():
         html_part.add_related(
             figure.png, "image", "png", cid=f"<{figure.name}>", filename=figure.name, disposition="inline"

@@ -196,8 +196,8 @@ def near_duplicate_of(
 ) -> int | None:
     """The earliest original stored since ``since`` whose fingerprint is within ``max_distance`` bits."""
     parameters = {"band0": bands[0], "band1": bands[1], "band2": bands[2], "band3": bands[3], "since": since}
-    for document_id, other in session.execute(_NEAR_DUPLICATE_CANDIDATES, parameters):
-        if ((fingerprint ^ other) & (2**64 - 1)).bit_count() <= max_distance:
+    for document_id, other in session.execute(_NEAR_DUPLICATE_CANDIDATES, parameters).tuples():
+        if other is not None and ((fingerprint ^ other) & (2**64 - 1)).bit_count() <= max_distance:
             return int(document_id)
     return None
 
@@ -247,13 +247,12 @@ def store(session: Session, record: DocumentRecord, source_id: int, now: datetim
         "views": metrics.views,
         **columns,
     }
-    return session.scalar(_INSERT_DOCUMENT[session.get_bind().dialect.name], values)
+    stored: int | None = session.scalar(_INSERT_DOCUMENT[session.get_bind().dialect.name], values)
+    return stored
 
 
 _INSERT_DOCUMENT = {  # built once per dialect: building the statement costs more than running it
-    name: insert(Document.__table__)
-    .on_conflict_do_nothing(index_elements=["canonical_url"])
-    .returning(Document.__table__.c.id)
+    name: insert(Document).on_conflict_do_nothing(index_elements=["canonical_url"]).returning(Document.id)
     for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
 

@@ -71,8 +71,7 @@ def enqueue(session: Session, draft: Draft, now: datetime) -> bool:
         "message_id": draft.message_id,
         "last_error": draft.last_error,
     }
-    result = session.execute(_insert_ignoring_duplicates(session, values))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(_changed(session, _insert_ignoring_duplicates(session, values)))
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
@@ -107,7 +106,8 @@ def announced_grades(session: Session, incident_id: int) -> list[str]:
 def recover_expired(session: Session, now: datetime) -> tuple[int, list[OutboxMessage]]:
     """Rows whose claim's lease ran out: a ``sending`` row never reached the point of no return and is
     queued again; a ``handed_over`` row may have been delivered and becomes ``unconfirmed``."""
-    requeued = session.execute(
+    requeued = _changed(
+        session,
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
         .values(
@@ -115,8 +115,8 @@ def recover_expired(session: Session, now: datetime) -> tuple[int, list[OutboxMe
             next_attempt_at=now,
             lease_until=None,
             last_error="上次投递在交给服务器之前中断（进程退出），已重新排队",
-        )
-    ).rowcount  # type: ignore[attr-defined]
+        ),
+    )
     stale = list(
         session.scalars(
             select(OutboxMessage).where(OutboxMessage.status == "handed_over", OutboxMessage.lease_until < now)
@@ -124,7 +124,8 @@ def recover_expired(session: Session, now: datetime) -> tuple[int, list[OutboxMe
     )
     unconfirmed: list[OutboxMessage] = []
     for row in stale:
-        changed = session.execute(
+        changed = _changed(
+            session,
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == row.id,
@@ -135,8 +136,8 @@ def recover_expired(session: Session, now: datetime) -> tuple[int, list[OutboxMe
                 status="unconfirmed",
                 lease_until=None,
                 last_error="进程在服务器确认前中断：邮件已完整交给服务器，按已送达处理、不重发；请向收件人核实",
-            )
-        ).rowcount  # type: ignore[attr-defined]
+            ),
+        )
         if changed:
             unconfirmed.append(row)
     return int(requeued or 0), unconfirmed
@@ -156,11 +157,12 @@ def claim(
     if skip_channels:
         statement = statement.where(OutboxMessage.channel.not_in(list(skip_channels)))
     for row_id, attempts in session.execute(statement).all():
-        changed = session.execute(
+        changed = _changed(
+            session,
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending", OutboxMessage.attempts == attempts)
-            .values(status="sending", attempts=attempts + 1, lease_until=lease_until)
-        ).rowcount  # type: ignore[attr-defined]
+            .values(status="sending", attempts=attempts + 1, lease_until=lease_until),
+        )
         if changed:
             return session.get(OutboxMessage, row_id, populate_existing=True)
     return None
@@ -203,11 +205,12 @@ def mark_unconfirmed(session: Session, row_id: int, attempt: int, error: str) ->
 
 
 def _guarded(session: Session, row_id: int, attempt: int, statuses: Sequence[str], **values: Any) -> bool:
-    changed = session.execute(
+    changed = _changed(
+        session,
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.attempts == attempt, OutboxMessage.status.in_(statuses))
-        .values(**values)
-    ).rowcount  # type: ignore[attr-defined]
+        .values(**values),
+    )
     return bool(changed)
 
 
@@ -255,3 +258,8 @@ def first_alert(session: Session, incident_id: int, as_of: datetime) -> datetime
         return None
     sent_at, created_at = row
     return sent_at if sent_at is not None and sent_at <= as_of else created_at
+
+
+def _changed(session: Session, statement: Any) -> int:
+    """Run an INSERT or UPDATE; the number of rows it changed."""
+    return int(getattr(session.execute(statement), "rowcount", 0) or 0)

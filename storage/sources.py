@@ -48,7 +48,9 @@ def ensure_source(session: Session, name: str, now: datetime, **known: Any) -> i
         return existing
     values = {"name": name, "created_at": now, "consecutive_failures": 0, **known}
     session.execute(_insert_ignore(session, values))
-    return session.scalar(select(Source.id).where(Source.name == name))  # type: ignore[return-value]
+    created = session.scalar(select(Source.id).where(Source.name == name))
+    assert created is not None, f"source {name!r} neither stored nor found"
+    return created
 
 
 def _insert_ignore(session: Session, values: dict[str, Any]) -> Any:

@@ -160,7 +160,9 @@ class WeiboSpider(SourceSpider):
     def post_of(self, mblog: dict[str, Any], response: Response) -> PostItem:
         url = self._url_of(mblog, response) or response.url
         created = mblog.get("created_at")
-        user = mblog.get("user") if isinstance(mblog.get("user"), dict) else {}
+        user = mblog.get("user")
+        if not isinstance(user, dict):
+            user = {}
         original = mblog.get("retweeted_status")
         if original is not None:
             self.stats.inc_value("yuqing/retweets")

@@ -134,6 +134,7 @@ OUTCOMES = {
 }
 
 
+@pytest.mark.slow  # a process killed at each step
 @pytest.mark.parametrize("point", DELIVERY_STEPS)
 def test_killed_at_each_step_of_delivery_nothing_doubled(
     point: str, alerts_config: Callable[..., Path], smtp_server: MailServer, engine: Engine, capsys

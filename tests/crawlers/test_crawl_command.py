@@ -12,6 +12,8 @@ from tests.crawlers.conftest import DAY4, source
 from yuqing import cli
 from yuqing.simweb import SimWeb
 
+pytestmark = pytest.mark.slow  # crawler child processes
+
 
 def test_crawl_prints_a_chinese_table_and_sources_shows_health(
     web: SimWeb, crawl_config: Callable[..., Path], capsys: pytest.CaptureFixture[str]

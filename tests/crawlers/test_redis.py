@@ -34,6 +34,8 @@ from yuqing.simweb import feeds as sim_feeds
 from yuqing.simweb import news as sim_news
 from yuqing.simweb.loopback import free_port
 
+pytestmark = pytest.mark.slow  # crawler child processes on a real Redis
+
 # Read once, before the autouse fixture clears YUQING_* for every test (as tests/conftest.py does for PostgreSQL).
 TEST_REDIS_URL = os.environ.get("YUQING_TEST_REDIS_URL", "")
 ON_CI = bool(os.environ.get("CI"))

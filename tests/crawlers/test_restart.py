@@ -9,12 +9,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from storage.models import CrawlState, Document
 from tests.crawlers.conftest import DAY4, ROOT, run_crawl, source
 from yuqing.simweb import SimWeb
 from yuqing.simweb import feeds as sim_feeds
+
+pytestmark = pytest.mark.slow  # crawler child processes, killed
 
 # AutoThrottle's start delay spaces the requests, so the crawl is still running when it is killed.
 SLOW_CRAWL = """

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 
 from crawlers.clean import normalize_text
@@ -16,6 +17,8 @@ from yuqing.simweb import DEFAULT_START, Item, SimWeb, load_items
 from yuqing.simweb import board as sim_board
 from yuqing.simweb import feeds as sim_feeds
 from yuqing.simweb import weibo as sim_weibo
+
+pytestmark = pytest.mark.slow  # crawler child processes
 
 ARTICLE_PREFIXES = ("/news/20", "/city/content/", "/official/art/", "/board/detail", "/weibo/status/")
 

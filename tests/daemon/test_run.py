@@ -22,6 +22,8 @@ from storage.models import Document, Incident, JobRun, OutboxMessage
 from yuqing.simweb.loopback import MailServer
 from yuqing.simweb.server import SimWeb
 
+pytestmark = pytest.mark.slow  # the daemon as a real process, killed
+
 ROOT = Path(__file__).resolve().parents[2]
 # The crane storyline's first posts (3d19h20m after the scenario start) were published a few minutes ago.
 SCENARIO_START = datetime.now(UTC) - timedelta(days=3, hours=19, minutes=40)

@@ -45,6 +45,7 @@ def test_shipped_model_was_trained_on_the_shipped_corpus() -> None:
     assert metadata["examples_without_topic"] >= 1500
 
 
+@pytest.mark.slow  # a full retrain
 def test_retraining_reproduces_the_shipped_model(retrained: Path, tmp_path: Path) -> None:
     shipped = json.loads((model.MODEL_DIR / model.METADATA_FILE).read_text(encoding="utf-8"))
     again = json.loads((retrained / model.METADATA_FILE).read_text(encoding="utf-8"))

@@ -12,6 +12,8 @@ import pytest
 
 from yuqing import cli
 
+pytestmark = pytest.mark.slow  # the simulated week
+
 # Per storyline (X-Yuqing-Incident of its emails): the kinds of email, in order.
 CRANE = ["alert", "response", "upgrade", "breach", "reminder", "reminder", "breach"]
 EXPROPRIATION = ["alert", "response"]

@@ -56,7 +56,8 @@ compensation dispute in 济南市章丘区 (``story == "expropriation"``, day 2)
 
 from __future__ import annotations
 
-from yuqing.simweb.corpus import BEIJING, DEFAULT_START, Expected, Item, load_items
+from yuqing.instants import BEIJING
+from yuqing.simweb.corpus import DEFAULT_START, Expected, Item, load_items
 from yuqing.simweb.server import HitCounter, SimWeb
 
 __all__ = ["BEIJING", "DEFAULT_START", "Expected", "HitCounter", "Item", "SimWeb", "load_items"]

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from yuqing.simweb.corpus import BEIJING, DEFAULT_START
+from yuqing.instants import BEIJING
+from yuqing.simweb.corpus import DEFAULT_START
 from yuqing.simweb.server import SimWeb
 
 logger = logging.getLogger(__name__)

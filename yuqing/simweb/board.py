@@ -12,7 +12,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from yuqing.simweb.corpus import BEIJING, Item, parse_offset
+from yuqing.instants import BEIJING
+from yuqing.simweb.corpus import Item, parse_offset
 from yuqing.simweb.responses import Request, Response, html_response
 from yuqing.simweb.scene import Scene
 

@@ -36,8 +36,9 @@ from reports import publish
 from scheduler import build_jobs
 from storage.db import migrate
 from yuqing import config as config_module
+from yuqing.instants import BEIJING
 from yuqing.runtime import Runtime, build
-from yuqing.simweb.corpus import BEIJING, DEFAULT_START
+from yuqing.simweb.corpus import DEFAULT_START
 from yuqing.simweb.loopback import Mailbox, MailServer
 from yuqing.simweb.server import SimWeb
 from yuqing.vocabulary import GRADES, NOTICE_KINDS

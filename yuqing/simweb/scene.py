@@ -10,7 +10,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from yuqing.simweb.corpus import BEIJING, Item
+from yuqing.instants import BEIJING
+from yuqing.simweb.corpus import Item
 
 logger = logging.getLogger(__name__)
 

@@ -95,7 +95,7 @@ class SimWeb:
         self._stopping = threading.Event()
         self._traps = Traps(self._stopping)
         self._server = _Server(("127.0.0.1", port), self)
-        host, bound_port = self._server.server_address[:2]
+        host, bound_port = str(self._server.server_address[0]), int(self._server.server_address[1])
         self.url = f"http://{host}:{bound_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"simweb-{bound_port}", daemon=True

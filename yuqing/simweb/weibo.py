@@ -22,7 +22,8 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from yuqing.simweb.corpus import BEIJING, Item
+from yuqing.instants import BEIJING
+from yuqing.simweb.corpus import Item
 from yuqing.simweb.responses import Request, Response, html_response, json_response, redirect
 from yuqing.simweb.scene import Scene
 
