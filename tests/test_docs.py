@@ -1,4 +1,5 @@
-"""The README keeps in step with the code: set-up commands first, and one row per config key."""
+"""The docs keep in step with the code: set-up commands first in the README, one row per config key in the
+configuration reference, and every link of the README pointing at a file that exists."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 from yuqing import config
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+REFERENCE = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
 
 
 def test_readme_starts_with_the_two_commands() -> None:
@@ -15,8 +18,18 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "make demo" in head and "make test" in head
 
 
-def test_readme_config_table_matches_the_schema() -> None:
-    documented = set(re.findall(r"^\| `([a-z_\[\]<>.]+)` \|", README, flags=re.MULTILINE))
+def test_configuration_reference_matches_the_schema() -> None:
+    documented = set(re.findall(r"^\| `([a-z_\[\]<>.]+)` \|", REFERENCE, flags=re.MULTILINE))
     accepted = set(config.key_paths())
-    assert accepted - documented == set(), "keys missing from the README table"
-    assert documented - accepted == set(), "README documents keys the code does not accept"
+    assert accepted - documented == set(), "keys missing from docs/configuration.md"
+    assert documented - accepted == set(), "docs/configuration.md documents keys the code does not accept"
+
+
+def test_readme_links_point_to_files_that_exist() -> None:
+    links = re.findall(r"\]\(([^)#]+)\)", README)
+    assert links, "the README links to the docs"
+    assert [link for link in links if not (ROOT / link).is_file()] == []
+
+
+def test_readme_is_read_in_ten_minutes() -> None:
+    assert len(README.splitlines()) <= 160
