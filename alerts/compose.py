@@ -35,7 +35,7 @@ from storage.outbox import Draft
 from yuqing.config import DEFAULT_PATH, Config
 from yuqing.formatting import format_duration
 from yuqing.instants import format_beijing
-from yuqing.vocabulary import CASUALTIES, GRADES, NOTICE_TITLES, RESPONSES, TOPICS, grade_rank
+from yuqing.vocabulary import CASUALTIES, GRADES, NOTICE_KINDS, RESPONSES, TOPICS, grade_rank
 
 logger = logging.getLogger(__name__)
 
@@ -365,7 +365,7 @@ def _context(notice: Notice, config: Config) -> dict[str, Any]:
     facts = notice.incident
     return {
         "kind": notice.kind,
-        "kind_label": NOTICE_TITLES[notice.kind],
+        "kind_label": NOTICE_KINDS[notice.kind].title,
         "subject": one_line(notice.subject),
         "headline": notice.headline,
         "summary": notice.summary,

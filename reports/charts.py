@@ -31,7 +31,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from reports.fonts import chart_rc
 from yuqing.formatting import format_count, format_date, format_percent, format_time
 from yuqing.instants import to_beijing
-from yuqing.vocabulary import GRADES, TOPICS
+from yuqing.vocabulary import GRADES, RESPONSES, TOPICS, notice_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -57,18 +57,20 @@ GRADE_COLORS: dict[str, str] = {
     "general": "#74add1",
 }
 
-# Response markers of an incident timeline: label, colour, line style, marker.
-EVENT_STYLES: dict[str, tuple[str, str, LineStyleType, str]] = {
-    "occurred": ("事发", "#6d4c41", ":", "v"),
-    "first_report": ("首发", "#455a64", "-", "o"),
-    "detection": ("监测发现", "#00838f", "-", "s"),
-    "alert": ("预警", "#f9a825", "-", "^"),
-    "release": ("权威发布", "#2e7d32", "-", "D"),
-    "follow_up": ("续报", "#66bb6a", "--", "d"),
-    "press_conference": ("新闻发布会", "#1565c0", "-", "P"),
-    "peak": ("峰值", "#c62828", "none", "*"),
-    "close": ("平息", "#757575", "-.", "X"),
+# Markers of an incident timeline: colour, line style, marker. Their legend labels: the moments the chart
+# names itself, then the notice and response labels of the vocabulary.
+EVENT_STYLES: dict[str, tuple[str, LineStyleType, str]] = {
+    "occurred": ("#6d4c41", ":", "v"),
+    "first_report": ("#455a64", "-", "o"),
+    "detection": ("#00838f", "-", "s"),
+    "alert": ("#f9a825", "-", "^"),
+    "release": ("#2e7d32", "-", "D"),
+    "follow_up": ("#66bb6a", "--", "d"),
+    "press_conference": ("#1565c0", "-", "P"),
+    "peak": ("#c62828", "none", "*"),
+    "close": ("#757575", "-.", "X"),
 }
+MOMENTS = {"occurred": "事发", "first_report": "首发", "detection": "监测发现", "peak": "峰值", "close": "平息"}
 DEADLINE_STYLES: tuple[LineStyleType, ...] = ("--", (0, (8, 3, 2, 3)))
 
 
@@ -287,7 +289,8 @@ def incident_timeline_chart(timeline: IncidentTimeline) -> bytes:
 def _draw_event(ax: Axes, event: TimelineEvent, since: datetime, peak: int) -> Line2D:
     if event.kind not in EVENT_STYLES:
         raise ValueError(f"unknown timeline event kind {event.kind!r}; expected one of {sorted(EVENT_STYLES)}")
-    label, color, style, marker = EVENT_STYLES[event.kind]
+    color, style, marker = EVENT_STYLES[event.kind]
+    label = MOMENTS.get(event.kind) or RESPONSES.get(event.kind) or notice_label(event.kind)
     x = _hours(event.at - since)
     if style != "none":
         ax.axvline(x, color=color, linestyle=style, linewidth=1.2, alpha=0.9)

@@ -5,6 +5,8 @@ Every stage stores and exchanges the keys; only rendering turns them into the Ch
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 TOPICS: dict[str, str] = {
     "engineering_quality": "工程质量安全",
     "housing_market": "房地产市场",
@@ -60,26 +62,28 @@ def grade_rank(grade: str) -> int:
     return len(GRADES) - 1 - list(GRADES).index(grade)
 
 
-# The kinds of notice the alert outbox carries: the short label of listings (``alerts outbox``, the demo, the
-# console) and the title a notification carries in its own heading (【舆情预警】…).
-NOTICE_KINDS: dict[str, str] = {
-    "alert": "预警",
-    "upgrade": "升级",
-    "reminder": "提醒",
-    "breach": "超时",
-    "response": "回应",
-    "blind_spot": "盲区",
-    "self_test": "自检",
+class NoticeKind(NamedTuple):
+    label: str  # short, for listings: ``alerts outbox``, the demo, the console
+    title: str  # the heading a notification carries itself: 【舆情预警】…
+
+
+# The kinds of notice the alert outbox carries.
+NOTICE_KINDS: dict[str, NoticeKind] = {
+    "alert": NoticeKind("预警", "舆情预警"),
+    "upgrade": NoticeKind("升级", "等级上调"),
+    "reminder": NoticeKind("提醒", "时限提醒"),
+    "breach": NoticeKind("超时", "超时未回应"),
+    "response": NoticeKind("回应", "回应已记录"),
+    "blind_spot": NoticeKind("盲区", "监测盲区"),
+    "self_test": NoticeKind("自检", "通道自检"),
 }
-NOTICE_TITLES: dict[str, str] = {
-    "alert": "舆情预警",
-    "upgrade": "等级上调",
-    "reminder": "时限提醒",
-    "breach": "超时未回应",
-    "response": "回应已记录",
-    "blind_spot": "监测盲区",
-    "self_test": "通道自检",
-}
+
+
+def notice_label(kind: str) -> str:
+    """The short label of a notice kind (the kind itself for one this table does not know, e.g. ``digest``)."""
+    found = NOTICE_KINDS.get(kind)
+    return found.label if found else kind
+
 
 # An incident's life (incidents.lifecycle): candidates are not shown; merged incidents live on in another.
 INCIDENT_STATUSES: dict[str, str] = {

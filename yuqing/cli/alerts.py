@@ -17,7 +17,7 @@ from yuqing.cli.args import add_now_option, now_of
 from yuqing.errors import InputError
 from yuqing.instants import format_beijing, parse_instant
 from yuqing.runtime import Runtime
-from yuqing.vocabulary import NOTICE_KINDS, OUTBOX_STATUSES, RESPONSES
+from yuqing.vocabulary import OUTBOX_STATUSES, RESPONSES, notice_label
 
 logger = logging.getLogger("yuqing")
 
@@ -87,7 +87,7 @@ def cmd_tick(args: argparse.Namespace, runtime: Runtime) -> int:
     now = now_of(args)
     ensure_ready(runtime.engine)
     report = tick(runtime.sessions, runtime.config, now, ReplayClock(now))
-    queued = "、".join(f"{NOTICE_KINDS.get(k, k)} {n}" for k, n in sorted(report.queued.items())) or "无"
+    queued = "、".join(f"{notice_label(k)} {n}" for k, n in sorted(report.queued.items())) or "无"
     delivery = report.delivery
     print(f"时限检查（北京时间 {format_beijing(now)}）：在办事件 {report.incidents} 起；新排队通知：{queued}。")
     print(
@@ -110,7 +110,7 @@ def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
         if row.status == "pending" and row.attempts:
             status = "失败待重试"
         print(
-            f"{row.id}\t{NOTICE_KINDS.get(row.kind, row.kind)}\t{row.incident_id or '—'}\t{row.channel}\t{status}\t"
+            f"{row.id}\t{notice_label(row.kind)}\t{row.incident_id or '—'}\t{row.channel}\t{status}\t"
             f"{row.attempts}\t{format_beijing(row.next_attempt_at) if row.status == 'pending' else '—'}\t"
             f"{row.subject}\t{row.last_error or '—'}"
         )

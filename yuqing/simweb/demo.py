@@ -41,7 +41,7 @@ from yuqing.runtime import Runtime, build
 from yuqing.simweb.corpus import DEFAULT_START
 from yuqing.simweb.loopback import Mailbox, MailServer
 from yuqing.simweb.server import SimWeb
-from yuqing.vocabulary import GRADES, NOTICE_KINDS
+from yuqing.vocabulary import GRADES, notice_label
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def _summary(runtime: Runtime, sink: Mailbox, folder: Path, documents: list[Path
     for number, mail in enumerate(sink.received, start=1):
         kind = str(mail.message.get("X-Yuqing-Kind") or "report")
         when = mail.sent_at.astimezone(BEIJING).strftime("%m-%d %H:%M") if mail.sent_at else "—"
-        print(f"  {number:>3}. {when}  {NOTICE_KINDS.get(kind, kind):<4} {mail.subject}")
+        print(f"  {number:>3}. {when}  {notice_label(kind):<4} {mail.subject}")
     print(f"\n邮件文件（.eml，可用邮件客户端打开）：{sink.folder}/")
     for path in documents:
         print(f"报告文件：{path}")
