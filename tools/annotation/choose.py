@@ -87,7 +87,7 @@ def main() -> None:
             it["pred_topics"] = t.topics
             it["scores"] = t.scores
             it["pred_sentiment"] = t.sentiment
-    thresholds = tagger.models.topics.thresholds
+    thresholds = tagger.models.metadata["thresholds"]
     rng = random.Random(SEED)
     chosen: dict[tuple[str, str], str] = {}
 
