@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import shlex
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,7 +32,7 @@ from alerts.routing import department_label, held_until, recipients
 from storage.incidents import Post
 from storage.outbox import Draft
 from yuqing.config import DEFAULT_PATH, Config
-from yuqing.formatting import format_duration
+from yuqing.formatting import format_duration, one_line
 from yuqing.instants import format_beijing
 from yuqing.vocabulary import CASUALTIES, GRADES, NOTICE_KINDS, RESPONSES, TOPICS, grade_rank
 
@@ -89,12 +88,6 @@ class Notice:
     responses: list[str] = field(default_factory=list)
     posts: Sequence[Post] = ()
     commands: list[str] = field(default_factory=list)
-
-
-def one_line(text: str) -> str:
-    """Text safe for a header: control characters and line breaks become spaces, runs of spaces one."""
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
-    return " ".join(cleaned.split())
 
 
 def short(text: str, limit: int = SUBJECT_TITLE_CHARS) -> str:

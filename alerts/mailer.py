@@ -27,10 +27,10 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from alerts.compose import one_line
 from alerts.failures import DeliveryFailed, LeaseLost
 from storage.models import OutboxMessage
 from yuqing.config import Config
+from yuqing.formatting import one_line
 from yuqing.instants import BEIJING
 
 logger = logging.getLogger(__name__)

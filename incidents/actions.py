@@ -73,7 +73,7 @@ def split(
 ) -> Incident:
     """Move ``documents`` (ids or URLs) out of the incident into a new incident of their own."""
     incident = find_incident(session, incident_ref)
-    moved = [_find_document(session, ref) for ref in documents]
+    moved = [find_document(session, ref) for ref in documents]
     if not moved:
         raise InputError("请用 --documents 给出要拆分的文档编号或链接。")
     members = incident_rows.member_ids(session, incident.id)
@@ -150,7 +150,8 @@ def _carry_hand_grade(session: Session, target: Incident, source: Incident, now:
     incident_rows.add_grade_change(session, target.id, now, change.grade, reasons, by_hand=True)
 
 
-def _find_document(session: Session, reference: str) -> int:
+def find_document(session: Session, reference: str) -> int:
+    """The id of the document numbered or addressed by ``reference``; an unknown one is bad input."""
     reference = reference.strip()
     if reference.isdigit():
         found = document_rows.find_id(session, int(reference))

@@ -68,13 +68,15 @@ def _parse(line: str, where: str) -> Example:
 
 
 def corpus_files(corpus_dir: Path = CORPUS_DIR) -> list[Path]:
-    return sorted(corpus_dir.glob("*.jsonl"))
+    """Every ``.jsonl`` file under ``corpus_dir`` (one folder per register)."""
+    return sorted(corpus_dir.rglob("*.jsonl"))
 
 
-def corpus_hash(paths: Iterable[Path]) -> str:
-    """SHA-256 over the corpus files' names and bytes, so a model names the exact corpus it saw."""
+def corpus_hash(paths: Iterable[Path], extra: str = "") -> str:
+    """SHA-256 over the files' names and bytes (and ``extra``), so a model names the exact inputs it saw."""
     digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    digest.update(extra.encode())
     return digest.hexdigest()

@@ -9,8 +9,8 @@ from typing import Any
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from nlp.corpus import Example
+from nlp.model import TOPIC_KEYS
 from nlp.sentiment import LABELS
-from nlp.topics import TOPIC_KEYS
 from yuqing.vocabulary import SENTIMENTS, TOPICS
 
 logger = logging.getLogger(__name__)

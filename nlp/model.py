@@ -1,94 +1,104 @@
-"""Model lifecycle: train from ``nlp/data/corpus``, save with metadata, load for tagging.
+"""The trained model at run time: arrays in, topic scores and sentiments out, with numpy alone.
 
-``nlp/model/`` holds ``model.joblib`` (vectorizer, topic and sentiment models) and
-``metadata.json`` (version, corpus hash, date, per-topic thresholds, cross-validated scores). The
-trained model ships in the repository, so nothing has to be trained before the first run; training
-is deterministic, so retraining on the same corpus reproduces it.
+``nlp/model/`` holds ``model.npz`` (the two vocabularies with their IDF weights, the topic classifiers'
+weights and biases, the sentiment classifier's) and ``metadata.json`` (version, the hash of every input,
+date, per-topic thresholds, cross-validated scores, how many examples of each source). ``yuqing train``
+(``nlp.training``) writes them; the trained model ships, so nothing has to be trained before the first run,
+and training is deterministic, so retraining on the same inputs reproduces it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
-import joblib
+import numpy as np
+import numpy.typing as npt
 
-from nlp.corpus import CORPUS_DIR, corpus_files, corpus_hash, read_examples
-from nlp.features import Vectorizer, prepare
-from nlp.segment import Segmenter
-from nlp.sentiment import SentimentModel
-from nlp.topics import TOPIC_KEYS, TopicModel
+from nlp.features import FeatureSpace, Prepared
 from yuqing.errors import ModelNotReady
+from yuqing.vocabulary import TOPICS
 
 logger = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).with_name("model")
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
+TOPIC_KEYS = tuple(TOPICS)
 
 
 @dataclass
 class Models:
-    vectorizer: Vectorizer
-    topics: TopicModel
-    sentiment: SentimentModel
+    """The feature space, the topic and sentiment classifiers as weight matrices, and the metadata."""
+
+    space: FeatureSpace
+    topic_weights: npt.NDArray[np.float64]  # features × topics (TOPIC_KEYS order)
+    topic_bias: npt.NDArray[np.float64]
+    sentiment_weights: npt.NDArray[np.float64]  # features × sentiment labels
+    sentiment_bias: npt.NDArray[np.float64]
+    sentiment_labels: tuple[str, ...]
     metadata: dict[str, Any]
 
+    @property
+    def thresholds(self) -> npt.NDArray[np.float64]:
+        return np.array([float(self.metadata["thresholds"][t]) for t in TOPIC_KEYS])
 
-def train(segmenter: Segmenter, today: date, corpus_dir: Path = CORPUS_DIR) -> Models:
-    files = corpus_files(corpus_dir)
-    if not files:
-        raise ModelNotReady(f"语料目录 {corpus_dir} 中没有 .jsonl 文件，无法训练。")
-    examples = read_examples(files)
-    prepared = [prepare(segmenter, e.text) for e in examples]
-    vectorizer = Vectorizer()
-    features = vectorizer.fit_transform(prepared)
-    topics = TopicModel().fit(features, [e.topics for e in examples])
-    sentiment = SentimentModel().fit(features, [e.sentiment for e in examples])
-    digest = corpus_hash(files)
-    per_topic = Counter(t for e in examples for t in e.topics)
-    macro = sum(s["f1"] for s in topics.cv_scores.values()) / len(TOPIC_KEYS)
-    metadata = {
-        "version": f"{today.isoformat()}-{digest[:8]}",
-        "corpus_sha256": digest,
-        "trained_on": today.isoformat(),
-        "examples": len(examples),
-        "examples_per_topic": {t: per_topic[t] for t in TOPIC_KEYS},
-        "examples_without_topic": sum(1 for e in examples if not e.topics),
-        "thresholds": topics.thresholds,
-        "cross_validated": {
-            "folds": topics.folds,
-            "topics": topics.cv_scores,
-            "topics_macro_f1": round(macro, 4),
-            "sentiment": sentiment.cv_scores,
-        },
-        "libraries": {name: package_version(name) for name in ("scikit-learn", "jieba")},
-    }
-    return Models(vectorizer=vectorizer, topics=topics, sentiment=sentiment, metadata=metadata)
+    def score(self, docs: Sequence[Prepared]) -> tuple[npt.NDArray[np.float64], list[str]]:
+        """Each document's topic probabilities (documents × TOPIC_KEYS) and sentiment label."""
+        rows = self.space.rows(docs)
+        margins = rows.dot(self.topic_weights) + self.topic_bias
+        probabilities = 1.0 / (1.0 + np.exp(-margins))
+        sentiment = rows.dot(self.sentiment_weights) + self.sentiment_bias
+        return probabilities, [self.sentiment_labels[i] for i in sentiment.argmax(axis=1)]
+
+    def decide(self, probabilities: npt.NDArray[np.float64]) -> list[list[str]]:
+        """The topics whose probability reaches its threshold, for each row."""
+        hits = probabilities >= self.thresholds
+        return [[t for t, hit in zip(TOPIC_KEYS, row, strict=True) if hit] for row in hits]
 
 
 def save(models: Models, model_dir: Path = MODEL_DIR) -> None:
     model_dir.mkdir(parents=True, exist_ok=True)
-    payload = {"vectorizer": models.vectorizer, "topics": models.topics, "sentiment": models.sentiment}
-    joblib.dump(payload, model_dir / MODEL_FILE, compress=3)
+    np.savez_compressed(
+        model_dir / MODEL_FILE,
+        word_terms=np.array(models.space.word_terms, dtype=str),
+        word_idf=models.space.idf[: len(models.space.word_terms)],
+        char_terms=np.array(models.space.char_terms, dtype=str),
+        char_idf=models.space.idf[len(models.space.word_terms) :],
+        topic_weights=models.topic_weights,
+        topic_bias=models.topic_bias,
+        sentiment_weights=models.sentiment_weights,
+        sentiment_bias=models.sentiment_bias,
+        sentiment_labels=np.array(models.sentiment_labels, dtype=str),
+    )
     text = json.dumps(models.metadata, ensure_ascii=False, indent=2, sort_keys=True)
     (model_dir / METADATA_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 def load(model_dir: Path = MODEL_DIR) -> Models:
     try:
-        payload = joblib.load(model_dir / MODEL_FILE)
         metadata = json.loads((model_dir / METADATA_FILE).read_text(encoding="utf-8"))
+        with np.load(model_dir / MODEL_FILE, allow_pickle=False) as arrays:
+            space = FeatureSpace(
+                arrays["word_terms"].tolist(), arrays["word_idf"], arrays["char_terms"].tolist(), arrays["char_idf"]
+            )
+            models = Models(
+                space=space,
+                topic_weights=arrays["topic_weights"],
+                topic_bias=arrays["topic_bias"],
+                sentiment_weights=arrays["sentiment_weights"],
+                sentiment_bias=arrays["sentiment_bias"],
+                sentiment_labels=tuple(arrays["sentiment_labels"].tolist()),
+                metadata=metadata,
+            )
     except FileNotFoundError as exc:
         raise ModelNotReady(f"找不到模型文件 {exc.filename}。提示：运行 yuqing train 重新训练。") from None
     except Exception as exc:
         raise ModelNotReady(f"模型文件 {model_dir} 无法读取（{exc}）。提示：运行 yuqing train 重新训练。") from None
-    topics: TopicModel = payload["topics"]
-    topics.thresholds = {t: float(metadata["thresholds"][t]) for t in TOPIC_KEYS}
-    return Models(payload["vectorizer"], topics, payload["sentiment"], metadata)
+    if set(metadata.get("thresholds", {})) != set(TOPIC_KEYS):
+        raise ModelNotReady(f"模型元数据 {model_dir / METADATA_FILE} 缺少议题阈值。提示：运行 yuqing train 重新训练。")
+    return models

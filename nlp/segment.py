@@ -28,6 +28,8 @@ from typing import Any
 
 import jieba
 
+jieba.setLogLevel(logging.WARNING)  # jieba sets its own logger to DEBUG when imported
+
 logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -87,7 +89,8 @@ class Segmenter:
             if len(word) >= 2 and self._is_content(word):
                 counts[word] = counts.get(word, 0) + 1
         total = sum(counts.values())
-        weight = {w: n * self._idf.get(w, self._median_idf) / total for w, n in counts.items()}
+        idf, median = self._idf_table()
+        weight = {w: n * idf.get(w, median) / total for w, n in counts.items()}
         # sorted() is stable: equal weights keep the order in which the words first appear.
         return sorted(weight, key=lambda w: -weight[w])[:top_k]
 
@@ -116,7 +119,7 @@ class Segmenter:
         self.tokenizer = tokenizer
         self._content: dict[str, bool] = {}  # token -> is it a content word; tokens repeat, judging does not
         self.stopwords = read_stopwords(self.stopwords_path)
-        self._idf, self._median_idf = read_idf(IDF_FILE)
+        self._idf: tuple[dict[str, float], float] | None = None  # read on the first keywords(): tagging needs none
         logger.info(
             "segmenter ready words=%d stopwords=%d cache=%s seconds=%.2f",
             len(entries),
@@ -124,6 +127,11 @@ class Segmenter:
             self.cache_file,
             time.perf_counter() - started,
         )
+
+    def _idf_table(self) -> tuple[dict[str, float], float]:
+        if self._idf is None:
+            self._idf = read_idf(IDF_FILE)
+        return self._idf
 
     def _is_content(self, token: str) -> bool:
         known = self._content.get(token)

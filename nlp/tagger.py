@@ -17,11 +17,10 @@ from typing import Any
 from nlp.casualties import extract as extract_casualties
 from nlp.corpus import join_title
 from nlp.features import prepare
-from nlp.model import MODEL_DIR, Models, load
+from nlp.model import MODEL_DIR, TOPIC_KEYS, Models, load
 from nlp.occurrence import occurred_at
 from nlp.places import PlaceFinder
 from nlp.segment import Segmenter
-from nlp.topics import TOPIC_KEYS
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +83,8 @@ class Tagger:
         if not posts:
             return []
         texts = [join_title(p.title, p.text) for p in posts]
-        features = self.models.vectorizer.transform([prepare(self.segmenter, t) for t in texts])
-        scores = self.models.topics.scores(features)
-        chosen = [
-            t if _enough_chinese(text) else [] for t, text in zip(self.models.topics.decide(scores), texts, strict=True)
-        ]
-        sentiments = self.models.sentiment.predict(features)
+        scores, sentiments = self.models.score([prepare(self.segmenter, t) for t in texts])
+        chosen = [t if _enough_chinese(text) else [] for t, text in zip(self.models.decide(scores), texts, strict=True)]
         results = []
         for post, text, row, topics, sentiment in zip(posts, texts, scores, chosen, sentiments, strict=True):
             occurred = occurred_at(text, post.published_at) if post.published_at else None

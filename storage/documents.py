@@ -196,7 +196,7 @@ def near_duplicate_of(
 ) -> int | None:
     """The earliest original stored since ``since`` whose fingerprint is within ``max_distance`` bits."""
     parameters = {"band0": bands[0], "band1": bands[1], "band2": bands[2], "band3": bands[3], "since": since}
-    for document_id, other in session.execute(_NEAR_DUPLICATE_CANDIDATES, parameters).tuples():
+    for document_id, other in session.execute(_NEAR_DUPLICATE_CANDIDATES, parameters):
         if other is not None and ((fingerprint ^ other) & (2**64 - 1)).bit_count() <= max_distance:
             return int(document_id)
     return None

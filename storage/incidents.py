@@ -175,6 +175,17 @@ def add_member(session: Session, incident_id: int, document_id: int, now: dateti
     session.add(IncidentDocument(document_id=document_id, incident_id=incident_id, joined_at=now, by_hand=by_hand))
 
 
+def remove_member(session: Session, document_id: int) -> None:
+    """The document belongs to no incident any more (an officer corrected it to no topic)."""
+    session.execute(delete(IncidentDocument).where(IncidentDocument.document_id == document_id))
+
+
+def dismiss(session: Session, incident: Incident, now: datetime) -> None:
+    """An incident left with no post: retired as a false alarm, its keys gone (it attracts nothing)."""
+    incident.status, incident.status_since, incident.updated_at = "dismissed", now, now
+    delete_keys(session, incident.id)
+
+
 def incident_of_document(session: Session, document_id: int) -> Incident | None:
     """The incident a document was placed in, if any."""
     return session.scalar(

@@ -175,6 +175,26 @@ class DocumentTopic(Base):
     document: Mapped[Document] = relationship(back_populates="topics")
 
 
+class Correction(Base):
+    """An officer's correction of a document's topics or sentiment: who, when, why, and what it replaced.
+
+    The latest correction of a document wins over the tagger, now and at every later re-tagging.
+    ``topics`` None leaves the topics as tagged; an empty list says the document is about none of them.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    topics: Mapped[list[Any] | None]
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    before_topics: Mapped[list[Any] | None]
+    before_sentiment: Mapped[str | None] = mapped_column(String(10))
+
+
 class Incident(Base):
     """A group of documents about one event, with its grade and the three clock instants."""
 

@@ -13,6 +13,7 @@ headlines where the order of magnitude is what matters.
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from yuqing.instants import to_beijing
@@ -93,3 +94,9 @@ def format_percent(share: float | None, *, digits: int = 1) -> str:
 
 def _trim(number: str) -> str:
     return number[:-2] if number.endswith(".0") else number
+
+
+def one_line(text: str) -> str:
+    """Text safe for a header: control characters and line breaks become spaces, runs of spaces one."""
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    return " ".join(cleaned.split())

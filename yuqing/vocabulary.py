@@ -93,6 +93,7 @@ INCIDENT_STATUSES: dict[str, str] = {
     "quiet": "平息",
     "closed": "结束",
     "merged": "已合并",
+    "dismissed": "已撤销（误报）",
 }
 LIVE_STATUSES = ("open", "active", "quiet")  # promoted and not closed: their clocks run
 LISTED_STATUSES = (*LIVE_STATUSES, "closed")  # promoted: listed, reported, evaluated

@@ -90,4 +90,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         if runtime is not None:
-            runtime.engine.dispose()
+            runtime.dispose()

@@ -7,12 +7,6 @@ import logging
 from collections import Counter
 from typing import Any
 
-from alerts.clocks import describe
-from alerts.outbox import ReplayClock, deliver
-from alerts.respond import record
-from alerts.tick import queue_self_test, tick
-from storage import outbox as rows
-from storage.db import ensure_ready
 from yuqing.cli.args import add_now_option, now_of
 from yuqing.errors import InputError
 from yuqing.instants import format_beijing, parse_instant
@@ -84,8 +78,11 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
 
 
 def cmd_tick(args: argparse.Namespace, runtime: Runtime) -> int:
+    from alerts.outbox import ReplayClock
+    from alerts.tick import tick
+
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     report = tick(runtime.sessions, runtime.config, now, ReplayClock(now))
     queued = "、".join(f"{notice_label(k)} {n}" for k, n in sorted(report.queued.items())) or "无"
     delivery = report.delivery
@@ -100,7 +97,9 @@ def cmd_tick(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
-    ensure_ready(runtime.engine)
+    from storage import outbox as rows
+
+    runtime.ready()
     with runtime.sessions() as session:
         listed = rows.listing(session, include_sent=args.all)
         counts = rows.counts(session)
@@ -120,8 +119,11 @@ def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_self_test(args: argparse.Namespace, runtime: Runtime) -> int:
+    from alerts.outbox import deliver
+    from alerts.tick import queue_self_test
+
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     queue_self_test(runtime.sessions, runtime.config, now, Counter(), manual=True)
     report = deliver(runtime.sessions, runtime.config, now)
     print(f"自检邮件已排队并投递：成功 {report.sent}，失败 {report.failed}。")
@@ -131,8 +133,11 @@ def cmd_self_test(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_respond(args: argparse.Namespace, runtime: Runtime) -> int:
+    from alerts.clocks import describe
+    from alerts.respond import record
+
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     try:
         incident_id = int(args.incident)
     except ValueError:

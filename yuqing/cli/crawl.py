@@ -6,7 +6,6 @@ import argparse
 import logging
 from typing import TYPE_CHECKING, Any
 
-from storage.db import ensure_ready
 from yuqing.cli.args import add_now_option, now_of, parse_now
 from yuqing.errors import InputError
 from yuqing.instants import format_beijing
@@ -45,7 +44,7 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
 def cmd_crawl(args: argparse.Namespace, runtime: Runtime) -> int:
     from crawlers import child
 
-    ensure_ready(runtime.engine)
+    runtime.ready()
     if args.now:
         parse_now(args.now)
     for name in args.source or []:
@@ -94,7 +93,7 @@ DROP_REASONS = {
 def cmd_sources(args: argparse.Namespace, runtime: Runtime) -> int:
     from storage.sources import source_health
 
-    ensure_ready(runtime.engine)
+    runtime.ready()
     now = now_of(args)
     configured = runtime.config.sources
     with runtime.sessions() as session:

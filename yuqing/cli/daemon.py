@@ -52,10 +52,9 @@ def cmd_run(_args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_status(args: argparse.Namespace, runtime: Runtime) -> int:
-    from storage.db import ensure_ready
     from yuqing.daemon.status import render
 
-    ensure_ready(runtime.engine)
+    runtime.ready()
     now = now_of(args)
     with runtime.sessions() as session:
         print(render(runtime.engine, session, runtime.config, now))

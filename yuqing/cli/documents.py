@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from storage.db import ensure_ready, migrate, transaction
-from storage.documents import IngestResult, export, ingest, parse_lines, to_json
 from yuqing.cli.args import open_input
 from yuqing.instants import format_beijing
 from yuqing.runtime import Runtime
@@ -52,6 +50,8 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
 
 
 def cmd_init_db(_args: argparse.Namespace, runtime: Runtime) -> int:
+    from storage.db import migrate
+
     before, after = migrate(runtime.engine)
     where = runtime.engine.url.render_as_string(hide_password=True)
     if before == after:
@@ -63,7 +63,10 @@ def cmd_init_db(_args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
-    ensure_ready(runtime.engine)
+    from storage.db import transaction
+    from storage.documents import IngestResult, ingest, parse_lines
+
+    runtime.ready()
     now = datetime.now(UTC)
     known = {s.name: {"type": s.type, "tier": s.tier, "url": s.url} for s in runtime.config.sources}
     total = IngestResult()
@@ -90,7 +93,9 @@ def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
-    ensure_ready(runtime.engine)
+    from storage.documents import export, to_json
+
+    runtime.ready()
     count = 0
     with runtime.sessions() as session:
         for document in export(session):

@@ -13,7 +13,6 @@ import json
 import logging
 from typing import Any
 
-from storage.db import ensure_ready, transaction
 from yuqing.cli.args import ArgumentParser, add_now_option, now_of
 from yuqing.runtime import Runtime
 from yuqing.vocabulary import GRADES
@@ -85,7 +84,7 @@ def cmd_detect(args: argparse.Namespace, runtime: Runtime) -> int:
     from yuqing.instants import format_beijing
 
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     result = detect(runtime.sessions, now, runtime.config)
     print(
         f"研判完成（{format_beijing(now)}）：归入 {result.placed} 条文档（并入已有 {result.joined} 条，"
@@ -106,7 +105,7 @@ def cmd_list(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.render import table, to_json, views
 
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     with runtime.sessions() as session:
         found = views(session, now, runtime.config)
         if args.json:
@@ -122,7 +121,7 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.render import details, to_json, view
 
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     with runtime.sessions() as session:
         shown = view(session, find_incident(session, args.incident), now, runtime.config)
         if args.json:
@@ -135,9 +134,10 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_merge(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.actions import merge
     from incidents.jurisdiction import home_province
+    from storage.db import transaction
 
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     home = home_province(runtime.config.jurisdiction.province)
     with transaction(runtime.sessions) as session:
         outcome = merge(session, args.target, args.source, now, runtime.config, home)
@@ -150,9 +150,10 @@ def cmd_merge(args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_split(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.actions import split
     from incidents.jurisdiction import home_province
+    from storage.db import transaction
 
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     home = home_province(runtime.config.jurisdiction.province)
     documents = [d for d in (part.strip() for part in args.documents.split(",")) if d]
     with transaction(runtime.sessions) as session:
@@ -165,9 +166,10 @@ def cmd_split(args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_grade(args: argparse.Namespace, runtime: Runtime) -> int:
     from incidents.actions import set_grade
     from incidents.jurisdiction import home_province
+    from storage.db import transaction
 
     now = now_of(args)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     home = home_province(runtime.config.jurisdiction.province)
     with transaction(runtime.sessions) as session:
         outcome = set_grade(session, args.incident, args.grade, args.reason, now, runtime.config, home)

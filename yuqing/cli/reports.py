@@ -60,11 +60,10 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
     from reports import publish
     from reports.data import last_complete_week, parse_week
-    from storage.db import ensure_ready
 
     now = now_of(args)
     week = parse_week(args.week) if args.week else last_complete_week(now)
-    ensure_ready(runtime.engine)
+    runtime.ready()
     written = publish.digest(runtime.sessions, runtime.config, week.label, now, args.out, send=args.send)
     _print(written)
     return 0
@@ -72,7 +71,6 @@ def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def cmd_report(args: argparse.Namespace, runtime: Runtime) -> int:
     from reports import publish
-    from storage.db import ensure_ready
 
     now = now_of(args)
     try:
@@ -81,7 +79,7 @@ def cmd_report(args: argparse.Namespace, runtime: Runtime) -> int:
         raise InputError(
             f"事件编号 {args.incident!r} 无效：应为数字。提示：用 yuqing incidents 查看事件编号。"
         ) from None
-    ensure_ready(runtime.engine)
+    runtime.ready()
     written = publish.evaluation(runtime.sessions, runtime.config, incident_id, now, args.out, send=args.send)
     _print(written)
     return 0

@@ -16,11 +16,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from storage.db import ensure_ready
-from yuqing.cli.args import open_input
+from yuqing.cli.args import add_now_option, now_of, open_input
 from yuqing.errors import InputError
+from yuqing.formatting import one_line
+from yuqing.instants import format_beijing
 from yuqing.runtime import Runtime
-from yuqing.vocabulary import TOPICS
+from yuqing.vocabulary import SENTIMENTS, TOPICS
 
 logger = logging.getLogger("yuqing")
 
@@ -31,12 +32,15 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     train = commands.add_parser(
         "train",
         parents=common,
-        help="用自有语料训练议题与情感模型",
-        description="用 nlp/data/corpus 中的自有语料训练模型，\n"
-        "写入模型文件和元数据（版本、语料哈希、阈值、交叉验证得分）。",
+        help="用自有语料、真实标注和值班员更正训练议题与情感模型",
+        description="用 nlp/data/corpus 中的自有语料、nlp/data/annotations 中的真实文本标注（原文从 --real 目录读取）\n"
+        "和数据库中值班员的更正训练模型，写入模型文件和元数据（版本、输入哈希、阈值、交叉验证得分、各来源条数）。",
     )
     train.add_argument("--corpus", type=Path, default=None, metavar="DIR", help="语料目录（默认 nlp/data/corpus）")
     train.add_argument("--out", type=Path, default=None, metavar="DIR", help="模型输出目录（默认 nlp/model）")
+    train.add_argument(
+        "--real", type=Path, default=None, metavar="DIR", help="真实文本所在目录（默认 ../shared/data/real）"
+    )
     train.set_defaults(handler=cmd_train)
 
     evaluate = commands.add_parser(
@@ -68,24 +72,97 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     )
     tag.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N", help="进程数（默认为核心数）")
     tag.add_argument("--batch", type=int, default=500, metavar="N", help="每批文档数（默认 500）")
+    tag.add_argument("--all", action="store_true", help="重新标注全部文档（如重新训练之后）；值班员的更正保持不变")
     tag.set_defaults(handler=cmd_tag)
 
+    correct = commands.add_parser(
+        "correct",
+        parents=common,
+        help="更正一条文档的议题或情感（记录更正人和时间，重新标注不会覆盖）",
+        description="更正一条文档的议题、情感或相关性。更正连同更正人、时间、理由和原标注一起保存，\n"
+        "立即改变该文档的标注及其所属事件；以后重新标注也不会覆盖；yuqing train 会把更正纳入训练。\n"
+        "例：yuqing correct 1234 --topics engineering_quality,housing_market --sentiment negative --reason 墙体开裂\n"
+        "    yuqing correct https://weibo.cn/status/1 --topics none --reason 与住建无关",
+    )
+    correct.add_argument("document", metavar="DOCUMENT", help="文档编号或链接（yuqing export documents 可查）")
+    correct.add_argument("--topics", metavar="KEY,KEY…", help="更正后的议题键，逗号分隔；none 表示不涉及任何议题")
+    correct.add_argument("--sentiment", metavar="SENTIMENT", help="更正后的情感：negative、neutral 或 positive")
+    correct.add_argument("--reason", metavar="TEXT", help="更正理由")
+    correct.add_argument("--by", default=_login_name(), metavar="NAME", help="更正人（默认当前登录用户）")
+    add_now_option(correct)
+    correct.set_defaults(handler=cmd_correct)
 
-def cmd_train(args: argparse.Namespace, _runtime: Runtime) -> int:
-    from nlp import model
+    corrections = commands.add_parser(
+        "corrections",
+        parents=common,
+        help="列出或导出值班员的更正",
+        description="list：列出全部更正（北京时间）；export：把每条文档的最新更正导出为标注记录（JSON Lines），\n"
+        "可审核后收入语料（nlp/data/annotations）。",
+    )
+    actions = corrections.add_subparsers(dest="action", title="操作", required=True, parser_class=type(corrections))
+    listing = actions.add_parser("list", parents=common, help="列出全部更正", description="列出全部更正。")
+    listing.set_defaults(handler=cmd_corrections_list)
+    export = actions.add_parser(
+        "export", parents=common, help="导出为标注记录", description="把每条文档的最新更正导出为标注记录。"
+    )
+    export.add_argument("--out", type=Path, metavar="FILE", help="输出文件（默认标准输出）")
+    export.set_defaults(handler=cmd_corrections_export)
+
+
+def _login_name() -> str:
+    """The operating system's name for who runs the command."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid{os.getuid()}"
+
+
+def cmd_train(args: argparse.Namespace, runtime: Runtime) -> int:
+    from nlp import corrections, model, training
+    from nlp.annotations import DEFAULT_REAL_DIR
     from nlp.corpus import CORPUS_DIR
     from nlp.segment import Segmenter
+    from yuqing.errors import DatabaseNotReady
 
-    trained = model.train(Segmenter(), datetime.now(UTC).date(), args.corpus or CORPUS_DIR)
+    real_dir = args.real or DEFAULT_REAL_DIR
+    try:
+        runtime.ready()
+        with runtime.sessions() as session:
+            corrected = corrections.examples(session)
+    except DatabaseNotReady:
+        corrected = []
+        print("数据库尚未初始化：没有值班员更正可用。")
+    trained = training.train(Segmenter(), datetime.now(UTC).date(), args.corpus or CORPUS_DIR, real_dir, corrected)
     out = args.out or model.MODEL_DIR
     model.save(trained, out)
     meta = trained.metadata
     cv = meta["cross_validated"]
-    print(f"模型已训练并保存到 {out}（版本 {meta['version']}，语料 {meta['examples']} 条）。")
-    print(f"交叉验证：议题宏平均 F1 {cv['topics_macro_f1']:.3f}，情感宏平均 F1 {cv['sentiment']['macro_f1']:.3f}")
+    print(f"模型已训练并保存到 {out}（版本 {meta['version']}，共 {meta['examples']} 条）：")
+    print(
+        f"  自有语料 {meta['team_examples']} 条，真实标注 {meta['real_annotations']} 条"
+        + (
+            f"（原文缺失 {meta['real_annotations_missing']} 条，目录 {real_dir}）"
+            if meta["real_annotations_missing"]
+            else ""
+        )
+        + f"，值班员更正 {meta['corrections']} 条。"
+    )
+    print(
+        f"交叉验证（{cv['on']}）：议题宏平均 F1 {cv['topics_macro_f1']:.3f}，"
+        f"情感宏平均 F1 {cv['sentiment']['macro_f1']:.3f}"
+    )
     for topic, scores in cv["topics"].items():
         print(f"  {TOPICS[topic]}：阈值 {meta['thresholds'][topic]:.3f}，F1 {scores['f1']:.3f}")
-    logger.info("train version=%s examples=%d macro_f1=%.4f", meta["version"], meta["examples"], cv["topics_macro_f1"])
+    logger.info(
+        "train version=%s examples=%d real=%d corrections=%d macro_f1=%.4f",
+        meta["version"],
+        meta["examples"],
+        meta["real_annotations"],
+        meta["corrections"],
+        cv["topics_macro_f1"],
+    )
     return 0
 
 
@@ -164,10 +241,77 @@ def cmd_tag(args: argparse.Namespace, runtime: Runtime) -> int:
     from nlp.pending import tag_untagged
     from nlp.tagger import Tagger
 
-    ensure_ready(runtime.engine)
+    runtime.ready()
     tagger = Tagger.load()
     with ParallelTagger(tagger, args.workers) as pool:
-        tagged = tag_untagged(runtime.sessions, pool.tag_many, tagger.version, lambda: datetime.now(UTC), args.batch)
+        tagged = tag_untagged(
+            runtime.sessions, pool.tag_many, tagger.version, lambda: datetime.now(UTC), args.batch, everything=args.all
+        )
     print(f"标注完成：{tagged} 条文档（模型 {tagger.version}，{args.workers} 个进程）。")
     logger.info("tag tagged=%d workers=%d model=%s", tagged, args.workers, tagger.version)
     return 0
+
+
+def cmd_correct(args: argparse.Namespace, runtime: Runtime) -> int:
+    from incidents.corrections import check_sentiment, correct, parse_topics
+    from incidents.jurisdiction import home_province
+    from storage.db import transaction
+
+    runtime.ready()
+    now = now_of(args)
+    topics, sentiment = parse_topics(args.topics), check_sentiment(args.sentiment)
+    home = home_province(runtime.config.jurisdiction.province)
+    with transaction(runtime.sessions) as session:
+        done = correct(session, args.document, topics, sentiment, args.reason, args.by, now, runtime.config, home)
+    before, after = done.before, done.after
+    print(f"已更正文档 {done.document_id}（更正人 {args.by}，北京时间 {format_beijing(now)}）：")
+    print(f"  议题：{_topics_text(before.topics)} → {_topics_text(after.topics)}")
+    was, now_is = (SENTIMENTS.get(t.sentiment or "", "未标注") for t in (before, after))
+    print(f"  情感：{was} → {now_is}")
+    if done.left_incident is not None:
+        print(f"  该文档已移出事件 {done.left_incident}。")
+    if done.incident_id is not None:
+        print(f"  所属事件 {done.incident_id} 已按更正后的标注重新研判。")
+    return 0
+
+
+def cmd_corrections_list(_args: argparse.Namespace, runtime: Runtime) -> int:
+    from storage import tags as tag_rows
+
+    runtime.ready()
+    with runtime.sessions() as session:
+        rows = tag_rows.corrections(session)
+        print("编号\t文档\t时间（北京时间）\t更正人\t议题\t情感\t理由")
+        for correction, document in rows:
+            topics = "（不变）" if correction.topics is None else _topics_text(correction.topics)
+            sentiment = SENTIMENTS.get(correction.sentiment or "", "（不变）")
+            print(
+                f"{correction.id}\t{document.id}\t{format_beijing(correction.at)}\t{one_line(correction.by)}\t"
+                f"{topics}\t{sentiment}\t{one_line(correction.reason or '—')}"
+            )
+    print(f"共 {len(rows)} 条更正。")
+    return 0
+
+
+def cmd_corrections_export(args: argparse.Namespace, runtime: Runtime) -> int:
+    from nlp.corrections import records as correction_records
+
+    runtime.ready()
+    with runtime.sessions() as session:
+        records = correction_records(session)
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if args.out is None:
+        sys.stdout.write(lines)
+    else:
+        try:
+            args.out.write_text(lines, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"无法写入 {args.out}：{exc.strerror}") from None
+        print(f"已导出 {len(records)} 条更正到 {args.out}。")
+    return 0
+
+
+def _topics_text(topics: list[str] | None) -> str:
+    if topics is None:
+        return "未标注"
+    return "、".join(TOPICS.get(t, t) for t in topics) or "无议题"

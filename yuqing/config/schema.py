@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from yuqing.vocabulary import DEFAULT_DEPARTMENTS, grade_rank
@@ -59,6 +58,8 @@ def _check_env_name(value: str) -> str:
 
 
 def _check_crontab(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger  # only when a crontab is written in the file
+
     try:
         CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
     except ValueError as exc:

@@ -122,7 +122,7 @@ def play(folder: Path, steps: list[timedelta] = STEPS, verbose: bool = False) ->
                 documents = _reports(runtime, folder)
                 _summary(runtime, sink, folder, documents, time.monotonic() - started)
             finally:
-                runtime.engine.dispose()
+                runtime.dispose()
     finally:
         mail.stop()
     return 0
