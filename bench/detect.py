@@ -69,7 +69,7 @@ def build(url: str, stored: int, per_day: int, examples: list[dict[str, Any]]) -
     """A database with ``stored`` documents grouped into incidents; returns the instant after the last one."""
     from sqlalchemy import insert
 
-    from incidents.grouping import new_profile, pending_post
+    from incidents.grouping import new_profile, pending_post, profile_marks
     from storage.db import make_engine, migrate
     from storage.models import (
         DetectState,
@@ -79,6 +79,7 @@ def build(url: str, stored: int, per_day: int, examples: list[dict[str, Any]]) -
         Incident,
         IncidentDocument,
         IncidentKey,
+        IncidentMark,
         Source,
     )
 
@@ -166,12 +167,15 @@ def build(url: str, stored: int, per_day: int, examples: list[dict[str, Any]]) -
             if topics:
                 conn.execute(insert(DocumentTopic), topics)
     rows = list(incidents.values())
-    keys = []
+    keys, marks = [], []
     for row in rows:
         reach = row["last_seen_at"] + (timedelta(days=30) if row["status"] == "open" else timedelta(hours=48))
         keys += [
             {"incident_id": row["id"], "topic": t, "city": row["city"], "reach_until": reach} for t in row["topics"]
         ]
+        written = profile_marks(row["profile"])
+        row["profile"] = {**row["profile"], "marks": written}
+        marks += [{"incident_id": row["id"], "mark": m, "city": row["city"], "reach_until": reach} for m in written]
     member_rows = [
         {"document_id": d, "incident_id": n, "joined_at": START, "by_hand": False} for d, n in incident_of.items()
     ]
@@ -181,6 +185,8 @@ def build(url: str, stored: int, per_day: int, examples: list[dict[str, Any]]) -
             conn.execute(insert(Incident), rows[start : start + CHUNK])
         for start in range(0, len(keys), CHUNK):
             conn.execute(insert(IncidentKey), keys[start : start + CHUNK])
+        for start in range(0, len(marks), CHUNK):
+            conn.execute(insert(IncidentMark), marks[start : start + CHUNK])
         for start in range(0, len(member_rows), CHUNK):
             conn.execute(insert(IncidentDocument), member_rows[start : start + CHUNK])
         conn.execute(insert(DetectState), [{"id": 1, "low_water": stored, "updated_at": START + stored * step}])
@@ -261,6 +267,7 @@ def time_placing(
             placer = Placer(session, settings.incidents, now)
             for post in load_pending(session, [document_id]):
                 placer.place(post)
+            placer.finish()
             for incident_id in placer.touched:
                 incident = session.get(Incident, incident_id)
                 if incident is not None:

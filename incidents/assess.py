@@ -51,8 +51,16 @@ class Outcome:
         return self.grade_before is not None and self.grade_before != self.grade_after
 
 
-def refresh(session: Session, incident: Incident, now: datetime, config: Config, home: str) -> Outcome:
-    members = load_members(session, incident.id, now)
+def refresh(
+    session: Session,
+    incident: Incident,
+    now: datetime,
+    config: Config,
+    home: str,
+    members: list[Member] | None = None,
+) -> Outcome:
+    """Refresh ``incident`` as of ``now`` (``members``: its posts, when the caller has read them already)."""
+    members = load_members(session, incident.id, now) if members is None else members
     if not members:
         return Outcome(incident.id)
     before = _snapshot(incident)

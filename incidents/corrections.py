@@ -121,6 +121,7 @@ def correct(
         placer = Placer(session, config.incidents, now)
         for post in load_pending(session, [document_id]):
             incident = placer.place(post)
+        placer.finish()
         if incident is not None:
             refresh(session, incident, now, config, home)
     logger.info(

@@ -1,11 +1,13 @@
 """The detect job (``yuqing detect [--now T]``): tagged posts in, graded incidents out.
 
-1. Scan: the documents after the cursor (``detect_state.low_water``) that are tagged, have a topic,
-   are not placed yet and were published at or before ``now``. The cursor then moves to just before
+1. Scan: the documents after the cursor (``detect_state.low_water``) that are tagged, are not placed
+   yet and were published at or before ``now`` (with a topic or without: a post the tagger missed may
+   still join an incident it matches, though it starts none). The cursor then moves to just before
    the first document that is still untagged or published after ``now`` (a replay defers those), so a
    run reads only what is new, not the whole history.
-2. Place them oldest first (``incidents.grouping``), in batches of ``BATCH``; each batch is one
-   transaction that also refreshes the incidents it touched (``incidents.assess``).
+2. Place them oldest first (``incidents.grouping``), in batches of ``BATCH``, one transaction each; then
+   refresh every incident the run touched once (``incidents.assess``), not once per batch: a large incident
+   is read once per run however many batches it grew in.
 3. Advance the lifecycle of every live incident (``incidents.lifecycle``).
 4. Emergence (苗头): ``incidents.emergence.find_emerging`` on the same ``now``.
 
@@ -27,6 +29,7 @@ from incidents.emergence import EmergenceSettings, EmergingSignal, find_emerging
 from incidents.grouping import FingerprintCache, Placer, load_pending
 from incidents.jurisdiction import home_province
 from incidents.lifecycle import Transition, advance
+from incidents.members import load_members_of
 from storage import incidents as incident_rows
 from storage.db import transaction
 from yuqing.config import Config
@@ -66,9 +69,14 @@ def detect(
     cache = FingerprintCache() if cache is None else cache
     with transaction(sessions) as session:
         pending, low_water = scan(session, now)
+    touched: set[int] = set()
     for start in range(0, len(pending), BATCH):
         with transaction(sessions) as session:
-            place_batch(session, pending[start : start + BATCH], now, config, home, result, cache)
+            touched |= place_batch(session, pending[start : start + BATCH], now, config, result, cache)
+    ordered = sorted(touched)
+    for start in range(0, len(ordered), BATCH):
+        with transaction(sessions) as session:
+            assess_batch(session, ordered[start : start + BATCH], now, config, home, result)
     with transaction(sessions) as session:
         incident_rows.save_low_water(session, low_water, now)
         result.transitions = advance(session, now, config.incidents)
@@ -93,20 +101,30 @@ def place_batch(
     ids: list[int],
     now: datetime,
     config: Config,
-    home: str,
     result: DetectResult,
     cache: FingerprintCache | None = None,
-) -> None:
+) -> set[int]:
+    """Place the posts ``ids``; the incidents they changed."""
     placer = Placer(session, config.incidents, now, cache)
-    for post in load_pending(session, ids):
-        placer.place(post)
-    for incident_id in sorted(placer.touched):
-        incident = incident_rows.get(session, incident_id)
-        if incident is not None:
-            result.outcomes.append(refresh(session, incident, now, config, home))
+    posts = load_pending(session, ids)
+    with session.no_autoflush:  # placing reads by primary key; one flush at the end, not one per read
+        for post in posts:
+            placer.place(post)  # a post with no topic that matches nothing stays out
+    placer.finish()
     result.placed += placer.created + placer.joined
     result.joined += placer.joined
     result.candidates += placer.created
+    return placer.touched
+
+
+def assess_batch(
+    session: Session, incident_ids: list[int], now: datetime, config: Config, home: str, result: DetectResult
+) -> None:
+    """Refresh (summary, promotion, grade) every incident of ``incident_ids`` still standing, once per run."""
+    members = load_members_of(session, incident_ids, now)
+    for incident in sorted(incident_rows.listed(session, now, incident_ids), key=lambda i: i.id):
+        if incident.status not in ("merged", "dismissed"):
+            result.outcomes.append(refresh(session, incident, now, config, home, members.get(incident.id, [])))
 
 
 def scan(session: Session, now: datetime) -> tuple[list[int], int]:
@@ -115,10 +133,10 @@ def scan(session: Session, now: datetime) -> tuple[list[int], int]:
     rows = incident_rows.scan_rows(session, low_water)
     pending: list[tuple[datetime, int]] = []
     blocked: list[int] = []
-    for document_id, published_at, tagged, placed, topical in rows:
+    for document_id, published_at, tagged, placed, _topical in rows:
         if not tagged:
             blocked.append(document_id)
-        elif not placed and topical:
+        elif not placed:
             if published_at <= now:
                 pending.append((published_at, document_id))
             else:

@@ -4,20 +4,35 @@ Step in the flow: ``incidents.detect`` hands the posts to :class:`Placer` oldest
 placed exactly once (an ``IncidentDocument`` row) and never moved again by the job, so placing is
 idempotent and a duty officer's merge or split (``by_hand``) stands.
 
+What a post is compared by (:func:`pending_post`), all from what it *says* (``nlp.surface.body``: hashtags,
+the repost chain, mentions and link stubs out; a hashtag names what a post is filed under, and unrelated
+trending hashtags must not glue posts together):
+
+- its **named things** (``nlp.names``: 青青家园, 火神山医院, 东四路): the strongest evidence that two posts
+  speak of one matter;
+- the character bigrams of its title and lead (place names, named things, digits and function characters
+  removed), its **key terms** (the tagger's keywords that are neither places nor names nor only in a hashtag);
+- its hashtags, as weak evidence: compared with what the incident's posts say, worth little on their own.
+
 How a post is placed:
 
-1. A near-duplicate or repost (``duplicate_of_id``) joins its original's incident.
-2. Otherwise the incidents it may join are read through ``incident_keys`` (index on topic and
-   ``reach_until``): incidents sharing one of its topics whose reach extends to the post's publication,
-   in the same city or with no city on either side. Reach: a candidate's last post + ``window``; an
-   incident's last post + ``reopen_within``; a closed one's closing + ``reopen_within`` (a resurgence
-   reopens it). The cost of one post is a handful of indexed statements, whatever the history's size.
-3. Similarity to each incident's profile: 0.6 × the share of the post's title/lead character bigrams
-   found in the incident's (place names, digits and function characters removed, so two incidents of
-   one city and week do not look alike), + 0.4 × the share of its key terms (the tagger's keywords,
-   place names removed) among the incident's frequent terms; + 0.1 for the same district. The best
-   incident at or above ``[incidents] similarity`` gets the post; with none, it starts a candidate.
-4. The incident's profile takes in the post (the first posts' bigrams, a capped count of terms).
+1. A near-duplicate or repost (``duplicate_of_id``) joins its original's incident: it is that post's spread.
+2. Otherwise the incidents it may join are read through indexes: ``incident_keys`` (a topic of the post,
+   the same city or none, reach extending to the post, a post within ``window``) and ``incident_marks`` (a
+   named thing or a key term of the post). Reach: a candidate's last post + ``window``; an incident's
+   last post + ``reopen_within``; a closed one's closing + ``reopen_within``; and for the named things of
+   an incident that holds letters (a recurring issue on a message board) the last post + ``thread_within``,
+   so a thread that pauses for six weeks resumes where it was. An acute incident (a collapse) keeps its short window.
+3. Similarity to each incident's profile: 0.6 × the share of the post's bigrams found in the incident's,
+   + 0.4 × the share of its key terms among the incident's frequent terms, + 0.1 for the same district,
+   + 0.25 when the post names one of the incident's named things within ``window`` of its last post
+   (one site, one day), + 0.15 when it does so later (a letter months on must also speak of the same
+   matter), + 0.15 × the share of its hashtags'
+   bigrams in the incident's (a hashtag alone stays below the threshold). The best incident at or above
+   ``[incidents] similarity`` gets the post; with none, a post with a topic starts a candidate.
+4. A post the tagger gave no topic joins an incident it matches at ``similarity`` + 0.1 (it is found
+   through the marks), and starts nothing: the incident's topics come from its posts as a whole.
+5. The incident's profile takes in the post (the first posts' bigrams, a capped count of terms, its names).
 
 Candidates are ``Incident`` rows with status ``candidate``: never listed, never graded or alerted,
 promoted by ``incidents.assess`` once their evidence crosses the configured thresholds.
@@ -25,16 +40,22 @@ promoted by ``incidents.assess`` once their evidence crosses the configured thre
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incidents.members import headline
 from incidents.summary import post_place
+from nlp.matters import find_matters
+from nlp.names import find_names, same_thing
+from nlp.surface import HASHTAG, body, hashtags
 from storage import documents as document_rows
 from storage import incidents as incident_rows
 from yuqing.config import IncidentsConfig
@@ -47,15 +68,25 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LEAD_CHARS = 80
+LETTER_LEAD_CHARS = 300
 SHINGLE_CAP = 400
 TERM_CAP = 40
 TERMS_COUNTED = 5
+TERMS_MARKED = 8
+NAME_CAP = 12
 MIN_TITLE_SHINGLES = 4
 TEXT_WEIGHT, TERM_WEIGHT, DISTRICT_BONUS = 0.6, 0.4, 0.1
+NAME_BONUS, NAME_BONUS_RECENT, HASHTAG_WEIGHT = 0.15, 0.25, 0.1
+MATTER_BONUS_RECENT, MATTERS_KEPT = 0.2, 3
+UNTOPICAL_MARGIN = 0.1
+GENERIC_WEIGHT = 0.3
+MARKED_CANDIDATES = 30
+TOPIC_CANDIDATES = 40
+MIN_NAME_PART = 3
 PROMOTED = ("open", "active", "quiet", "closed")
 
+COMMON_BIGRAMS = Path(__file__).resolve().parents[1] / "nlp" / "data" / "common_bigrams.json"
 _NOT_HAN_OR_LATIN = re.compile(r"[^\u4e00-\u9fffA-Za-z]+")
-_HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 _FUNCTION_CHARS = frozenset("的了在是和与及等有一这那其于对为被将已月日年时分许午上下今昨前后")
 
 
@@ -74,6 +105,20 @@ class Pending:
     terms: frozenset[str]
     duplicate_of_id: int | None
     title_shingles: frozenset[str] = frozenset()
+    names: tuple[str, ...] = ()
+    tag_shingles: frozenset[str] = frozenset()
+    kind: str = "news"
+    matters: tuple[str, ...] = ()
+    weights: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of shingles, title_shingles, tag_shingles
+
+    @property
+    def topical(self) -> bool:
+        return bool(self.topics)
+
+    def marks(self) -> set[str]:
+        """The marks it is looked up by: its named things (and their parts), its key terms."""
+        found = {mark for name in self.names for mark in name_marks(name)}
+        return found | {f"t:{term}" for term in self.terms}
 
 
 def load_pending(session: Session, ids: Sequence[int]) -> list[Pending]:
@@ -88,9 +133,9 @@ def load_pending(session: Session, ids: Sequence[int]) -> list[Pending]:
             row["places"] or [],
             row["keywords"] or [],
             row["duplicate_of_id"],
+            row["kind"],
         )
         for row in document_rows.pending_rows(session, ids)
-        if row["topics"]
     ]
     pending.sort(key=lambda p: (p.published_at, p.document_id))
     return pending
@@ -105,11 +150,25 @@ def pending_post(
     places: Sequence[Any],
     keywords: Sequence[str],
     duplicate_of_id: int | None = None,
+    kind: str = "news",
 ) -> Pending:
+    said_title, said = body(title), body(text)
+    # places named only in what the post rides on (a hashtag, a location stamp) say nothing of its matter
+    places = [
+        p for p in places if isinstance(p, dict) and (not p.get("mention") or p["mention"] in f"{said_title} {said}")
+    ]
     place = post_place(places)
-    mentions = [p.get("mention") or "" for p in places if isinstance(p, dict)]
-    names = [n for p in places if isinstance(p, dict) for n in (p.get("city"), p.get("district"), p.get("province"))]
-    place_words = [w for w in (*mentions, *names) if w]
+    mentions = [p.get("mention") or "" for p in places]
+    admin = [n for p in places if isinstance(p, dict) for n in (p.get("city"), p.get("district"), p.get("province"))]
+    place_words = [w for w in (*mentions, *admin) if w]
+    names = tuple(find_names(f"{title}。{text}")[:NAME_CAP])
+    masked = [*place_words, *names]
+    terms = {t for t in key_terms(keywords, place_words) if t in said or t in said_title}
+    terms = {t for t in terms if not any(t in n or n in t for n in names)}
+    lead = _lead(said_title, said, LETTER_LEAD_CHARS if kind == "forum" else LEAD_CHARS)
+    grams = frozenset(shingles(lead, masked))
+    title_grams = frozenset(shingles(headline(said_title, said), masked))
+    tag_grams = frozenset(shingles(" ".join(hashtags(f"{title} {text}")), place_words))
     return Pending(
         document_id=document_id,
         published_at=published_at,
@@ -118,11 +177,25 @@ def pending_post(
         province=place.province,
         city=place.city,
         district=place.district,
-        shingles=frozenset(shingles(_lead(title, text), place_words)),
-        title_shingles=frozenset(shingles(_HASHTAG.sub(" ", headline(title, text)), place_words)),
-        terms=frozenset(key_terms(keywords, place_words)),
+        shingles=grams,
+        title_shingles=title_grams,
+        terms=frozenset(terms),
         duplicate_of_id=duplicate_of_id,
+        names=names,
+        tag_shingles=tag_grams,
+        kind=kind,
+        matters=tuple(find_matters(f"{said_title} {said}")),
+        weights=(weight(grams), weight(title_grams), weight(tag_grams)),
     )
+
+
+def name_marks(name: str) -> list[str]:
+    """The marks of a named thing: itself, and its leading and trailing parts of three characters or more, so
+    诺亚山林 finds 鹏基诺亚山林 and 中海国际 finds 中海国际城 (``nlp.names.same_thing`` then decides)."""
+    parts = {name}
+    parts |= {name[i:] for i in range(1, len(name) - MIN_NAME_PART + 1)}
+    parts |= {name[:i] for i in range(MIN_NAME_PART, len(name))}
+    return sorted(f"n:{part}"[:64] for part in parts)
 
 
 def shingles(text: str, place_words: Iterable[str] = ()) -> set[str]:
@@ -138,17 +211,29 @@ def shingles(text: str, place_words: Iterable[str] = ()) -> set[str]:
     return grams
 
 
-def _lead(title: str, text: str) -> str:
-    """The title and the start of the text: what a report leads with. A #话题# says what the post rides on,
-    not what it is about (spam rides trending hashtags), so it is left out."""
-    text = _HASHTAG.sub(" ", text)
-    return f"{title} {text[:LEAD_CHARS]}" if title.strip() else text[:LEAD_CHARS]
+def _lead(title: str, text: str, chars: int = LEAD_CHARS) -> str:
+    """The title and the start of the text (both already without hashtags): what a report leads with. A letter
+    reaches its matter after a paragraph of courtesy and says it at length, so more of it is read."""
+    text = HASHTAG.sub(" ", text)
+    return f"{title} {text[:chars]}" if title.strip() else text[:chars]
 
 
 def key_terms(keywords: Iterable[str], place_words: Sequence[str]) -> set[str]:
-    """The post's keywords that are not place names (济南, 历城 say where, not what)."""
+    """The post's keywords that are not place names (济南, 历城 say where, not what) and not words every
+    letter uses (业主, 小区, 问题: their bigrams are all common in real text)."""
     short = [w.removesuffix("市").removesuffix("区").removesuffix("县").removesuffix("省") for w in place_words]
-    return {k for k in keywords if k and not any(k in w or (w and w in k) for w in (*place_words, *short))}
+    return {
+        k
+        for k in keywords
+        if k and not any(k in w or (w and w in k) for w in (*place_words, *short)) and not generic_term(k)
+    }
+
+
+def generic_term(term: str) -> bool:
+    """Whether every bigram of ``term`` is common (weight under ``GENERIC_WEIGHT``) in real text."""
+    grams = [term[i : i + 2] for i in range(len(term) - 1)]
+    weights = bigram_weights()
+    return bool(grams) and all(weights.get(gram, 1.0) < GENERIC_WEIGHT for gram in grams)
 
 
 @dataclass(frozen=True)
@@ -157,11 +242,19 @@ class Fingerprint:
 
     shingles: frozenset[str]
     terms: frozenset[str]
+    names: tuple[str, ...] = ()
+    matters: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, profile: dict[str, Any] | None) -> Fingerprint:
         profile = profile or {}
-        return cls(frozenset(profile.get("shingles") or ()), frozenset(profile.get("terms") or {}))
+        matters = sorted((profile.get("matters") or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:MATTERS_KEPT]
+        return cls(
+            frozenset(profile.get("shingles") or ()),
+            frozenset(profile.get("terms") or {}),
+            tuple(profile.get("names") or ()),
+            tuple(matter for matter, _count in matters),
+        )
 
 
 class FingerprintCache(dict[int, Fingerprint]):
@@ -174,21 +267,60 @@ class FingerprintCache(dict[int, Fingerprint]):
             self.pop(incident_id, None)
 
 
-def similarity(post: Pending, profile: dict[str, Any] | Fingerprint | None, district: str | None) -> float:
-    """How much ``post`` looks like the incident with ``profile`` (0 to 1.1)."""
+@cache
+def bigram_weights() -> dict[str, float]:
+    """How much each common bigram says (``nlp/data/common_bigrams.json``, built from real text by
+    ``tools/grouping/bigram_weights.py``); any other bigram weighs 1."""
+    data = json.loads(COMMON_BIGRAMS.read_text(encoding="utf-8"))
+    return {gram: float(weight) for gram, weight in data["weights"].items()}
+
+
+def weight(grams: Iterable[str]) -> float:
+    """The summed weight of ``grams``: 业主, 小区, 问题 say little; 塔吊, 烟道, 按揭 say much."""
+    weights = bigram_weights()
+    return sum(weights.get(gram, 1.0) for gram in grams)
+
+
+def shared_share(grams: frozenset[str], profile_grams: frozenset[str], total: float | None = None) -> float:
+    """The weighted share of ``grams`` (whose weight is ``total``, when known) found in ``profile_grams``."""
+    total = weight(grams) if total is None else total
+    return weight(grams & profile_grams) / total if total else 0.0
+
+
+def similarity(
+    post: Pending,
+    profile: dict[str, Any] | Fingerprint | None,
+    district: str | None,
+    recent: bool = True,
+    city: str | None = None,
+) -> float:
+    """How much ``post`` looks like the incident with ``profile``, ``district`` and ``city`` (0 to 1.75);
+    ``recent``: the incident's last post is within the acute window of ``post`` (a shared name is then nearly
+    enough, and so is the same matter in the same city: one site, one day)."""
     print_ = profile if isinstance(profile, Fingerprint) else Fingerprint.of(profile)
-    text = len(post.shingles & print_.shingles) / len(post.shingles) if post.shingles else 0.0
+    text = shared_share(post.shingles, print_.shingles, post.weights[0])
     if len(post.title_shingles) >= MIN_TITLE_SHINGLES:
         # a short headline is not diluted by the rest of the lead: "东王庄片区补偿款只付一半" vs the first letter
-        text = max(text, len(post.title_shingles & print_.shingles) / len(post.title_shingles))
+        text = max(text, shared_share(post.title_shingles, print_.shingles, post.weights[1]))
     counted = min(len(post.terms), TERMS_COUNTED)
     terms = min(1.0, len(post.terms & print_.terms) / counted) if counted else 0.0
     bonus = DISTRICT_BONUS if post.district and post.district == district else 0.0
+    if any(same_thing(a, b) for a in post.names for b in print_.names):
+        bonus += NAME_BONUS_RECENT if recent else NAME_BONUS
+    if post.tag_shingles:
+        bonus += HASHTAG_WEIGHT * shared_share(post.tag_shingles, print_.shingles, post.weights[2])
+    if (
+        recent
+        and post.city == city
+        and (city is not None or post.kind != "forum")
+        and set(post.matters) & set(print_.matters)
+    ):
+        bonus += MATTER_BONUS_RECENT
     return TEXT_WEIGHT * text + TERM_WEIGHT * terms + bonus
 
 
 def new_profile(posts: Iterable[Pending]) -> dict[str, Any]:
-    profile: dict[str, Any] = {"shingles": [], "terms": {}, "topics": []}
+    profile: dict[str, Any] = {"shingles": [], "terms": {}, "topics": [], "names": [], "letters": 0, "matters": {}}
     for post in posts:
         profile = absorb(profile, post)
     return profile
@@ -205,7 +337,20 @@ def absorb(profile: dict[str, Any], post: Pending) -> dict[str, Any]:
     kept = dict(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:TERM_CAP])
     topics = list(profile.get("topics") or ())
     topics += [t for t in post.topics if t not in topics]
-    return {**profile, "shingles": grams, "terms": kept, "topics": topics}
+    names = list(profile.get("names") or ())
+    names += [n for n in post.names if n not in names][: max(0, NAME_CAP - len(names))]
+    letters = int(profile.get("letters") or 0) + (post.kind == "forum")
+    matters = Counter(profile.get("matters") or {})
+    matters.update(post.matters)
+    return {
+        **profile,
+        "shingles": grams,
+        "terms": kept,
+        "topics": topics,
+        "names": names,
+        "letters": letters,
+        "matters": dict(matters),
+    }
 
 
 def merge_profiles(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +362,20 @@ def merge_profiles(first: dict[str, Any], second: dict[str, Any]) -> dict[str, A
     topics = list(first.get("topics") or ())
     topics += [t for t in second.get("topics") or () if t not in topics]
     kept = dict(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:TERM_CAP])
-    return {**first, "shingles": grams[:SHINGLE_CAP], "terms": kept, "topics": topics}
+    names = list(first.get("names") or ())
+    names += [n for n in second.get("names") or () if n not in names]
+    letters = int(first.get("letters") or 0) + int(second.get("letters") or 0)
+    matters = Counter(first.get("matters") or {})
+    matters.update(second.get("matters") or {})
+    return {
+        "matters": dict(matters),
+        **first,
+        "shingles": grams[:SHINGLE_CAP],
+        "terms": kept,
+        "topics": topics,
+        "names": names[:NAME_CAP],
+        "letters": letters,
+    }
 
 
 def reach_of(incident: Incident, settings: IncidentsConfig) -> datetime:
@@ -225,22 +383,125 @@ def reach_of(incident: Incident, settings: IncidentsConfig) -> datetime:
     last = incident.last_seen_at or incident.first_reported_at
     if incident.status == "closed" and incident.closed_at is not None:
         return max(incident.closed_at, last) + settings.reopen_within
-    if incident.status in PROMOTED:
-        return last + settings.reopen_within
+    if incident.status in PROMOTED or int((incident.profile or {}).get("letters") or 0) > 0:
+        return last + settings.reopen_within  # letters to a board come days apart, not hours
     return last + settings.window
+
+
+def names_reach_of(incident: Incident, settings: IncidentsConfig) -> datetime:
+    """Until when ``incident``'s named things attract posts: a recurring issue (it holds letters) for
+    ``thread_within`` after its last post, any other incident as long as its topics do."""
+    if int((incident.profile or {}).get("letters") or 0) > 0:
+        last = incident.last_seen_at or incident.first_reported_at
+        return max(last + settings.thread_within, reach_of(incident, settings))
+    return reach_of(incident, settings)
+
+
+def profile_marks(profile: dict[str, Any] | None) -> list[str]:
+    """The marks an incident is found by: its named things (with their parts) and its most frequent terms."""
+    profile = profile or {}
+    marks = {mark for name in profile.get("names") or () for mark in name_marks(name)}
+    terms = sorted((profile.get("terms") or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_MARKED]
+    marks |= {f"t:{term}"[:64] for term, _count in terms}
+    return sorted(marks)
 
 
 def write_keys(
     session: Session, incident: Incident, settings: IncidentsConfig, new_topics: Sequence[str], *, existing: bool = True
 ) -> None:
-    """Insert keys for ``new_topics``; with ``existing``, bring the incident's other keys to its reach and city."""
-    incident_rows.write_keys(
-        session, incident.id, incident.city, reach_of(incident, settings), new_topics, existing=existing
-    )
+    """Insert keys for ``new_topics`` and marks for the profile's new names and terms; with ``existing``, bring
+    the incident's other keys and marks to its reach and city."""
+    reach = reach_of(incident, settings)
+    incident_rows.write_keys(session, incident.id, incident.city, reach, new_topics, existing=existing)
+    profile = incident.profile or {}
+    written = set(profile.get("marks") or ())
+    marks = profile_marks(profile)
+    new_marks = [m for m in marks if m not in written]
+    if new_marks:
+        incident.profile = {**profile, "marks": sorted(written | set(new_marks))}
+    reaches = {"n:": names_reach_of(incident, settings), "t:": reach}
+    incident_rows.write_marks(session, incident.id, incident.city, reaches, new_marks, existing=existing)
+
+
+Reached = tuple[int, str | None, str, datetime | None, str | None]  # id, district, status, last seen, city
+
+
+class ReachIndex:
+    """What grouping may reach, in memory for one batch of posts: the topic keys and marks reaching the batch's
+    first post or later (``storage.incidents.index_rows``: a few rows per live incident, however long the
+    history), updated as posts are placed, so placing a post reads no table; :meth:`Placer.finish` writes the
+    changed keys and marks back in one go."""
+
+    def __init__(self) -> None:
+        self.topics: dict[str, dict[int, datetime]] = {}
+        self.marks: dict[str, dict[int, datetime]] = {}
+        self.info: dict[int, list[Any]] = {}
+
+    @classmethod
+    def load(cls, session: Session, since: datetime) -> ReachIndex:
+        index = cls()
+        keys, marks, info = incident_rows.index_rows(session, since)
+        for incident_id, topic, reach in keys:
+            index.topics.setdefault(topic, {})[incident_id] = reach
+        for incident_id, mark, reach in marks:
+            index.marks.setdefault(mark, {})[incident_id] = reach
+        for row in info:
+            index.info[row[0]] = list(row[1:])
+        return index
+
+    def put(self, incident: Incident, settings: IncidentsConfig) -> None:
+        """Bring the incident's entries to its profile, reach, place and status."""
+        reach, names_reach = reach_of(incident, settings), names_reach_of(incident, settings)
+        profile = incident.profile or {}
+        for topic in profile.get("topics") or ():
+            self.topics.setdefault(topic, {})[incident.id] = reach
+        for mark in profile_marks(profile):
+            self.marks.setdefault(mark, {})[incident.id] = names_reach if mark.startswith("n:") else reach
+        self.info[incident.id] = [incident.district, incident.status, incident.last_seen_at, incident.city]
+
+    def drop(self, incident_id: int) -> None:
+        self.info.pop(incident_id, None)
+
+    def reachable(self, post: Pending, window: timedelta) -> list[Reached]:
+        """The incidents within reach of ``post`` that share a topic with it and had a post within ``window``
+        in its (known) city, or share a named thing or a key term with it (a term only in the post's city, or
+        with no city on either side): an older incident is found by what it is about, not by its topic alone."""
+        at = post.published_at
+        found: dict[int, Reached] = {}
+        if post.topics and post.city is not None:
+            recent: dict[int, Reached] = {}
+            for topic in post.topics:
+                for incident_id, reach in self.topics.get(topic, {}).items():
+                    info = self.info.get(incident_id)
+                    if (
+                        info is not None
+                        and reach >= at
+                        and info[3] in (None, post.city)
+                        and info[2] is not None
+                        and info[2] >= at - window
+                    ):
+                        recent[incident_id] = (incident_id, *info)
+            # the most recently active, when a busy city has more than a post can be compared with
+            for row in sorted(recent.values(), key=lambda r: (r[3], r[0]), reverse=True)[:TOPIC_CANDIDATES]:
+                found[row[0]] = row
+        shared: Counter[int] = Counter()
+        for mark in post.marks():
+            for incident_id, reach in self.marks.get(mark, {}).items():
+                info = self.info.get(incident_id)
+                if info is None or reach < at or incident_id in found:
+                    continue
+                if mark.startswith("t:") and post.city is not None and info[3] not in (None, post.city):
+                    continue
+                shared[incident_id] += 2 if mark.startswith("n:") else 1
+        # the incidents sharing most marks: a term as common as 事故 must not make every accident a candidate
+        for incident_id, _count in shared.most_common(MARKED_CANDIDATES):
+            found[incident_id] = (incident_id, *self.info[incident_id])
+        return list(found.values())
 
 
 class Placer:
-    """Places posts for one detect run; ``touched`` collects the incidents that changed."""
+    """Places posts for one batch; ``touched`` collects the incidents that changed. Call :meth:`finish` once
+    the batch is placed: it writes the keys and marks of the incidents that changed."""
 
     def __init__(
         self, session: Session, settings: IncidentsConfig, now: datetime, cache: FingerprintCache | None = None
@@ -252,33 +513,129 @@ class Placer:
         self.touched: set[int] = set()
         self.created = 0
         self.joined = 0
+        self.index: ReachIndex | None = None
+        self._new_topics: dict[int, set[str]] = {}
+        self._created: set[int] = set()
+        self._changed_incidents: dict[int, Incident] = {}  # held, so the session does not let them go
 
-    def place(self, post: Pending) -> Incident:
+    def place(self, post: Pending) -> Incident | None:
+        """The incident ``post`` joined or started; None for a post with no topic that matched nothing."""
+        if self.index is None:
+            self.index = ReachIndex.load(self.session, post.published_at)
         incident = self._original_incident(post) or self._best_match(post)
         if incident is None:
+            if not post.topical:
+                return None
             incident = self._start(post)
             self.created += 1
         else:
             self._join(incident, post)
             self.joined += 1
         self.touched.add(incident.id)
+        self.index.put(incident, self.settings)
         return incident
+
+    def finish(self) -> None:
+        """Write the keys and marks of every incident placing changed: new rows inserted, the reach and city of
+        the others brought up to date in one statement per table (not one per post or per incident)."""
+        keys: list[dict[str, Any]] = []
+        marks: list[dict[str, Any]] = []
+        reaches: list[dict[str, Any]] = []
+        for incident_id, new_topics in sorted(self._new_topics.items()):
+            incident = self._changed_incidents.get(incident_id) or incident_rows.get(self.session, incident_id)
+            if incident is None or incident.status == "merged":
+                continue
+            reach, names_reach = reach_of(incident, self.settings), names_reach_of(incident, self.settings)
+            created = incident_id in self._created
+            topics = (incident.profile or {}).get("topics") or [] if created else sorted(new_topics)
+            keys += [
+                {"incident_id": incident.id, "topic": t, "city": incident.city, "reach_until": reach} for t in topics
+            ]
+            profile = incident.profile or {}
+            written = set(profile.get("marks") or ())
+            new_marks = [m for m in profile_marks(profile) if m not in written]
+            if new_marks:
+                incident.profile = {**profile, "marks": sorted(written | set(new_marks))}
+            marks += [
+                {
+                    "incident_id": incident.id,
+                    "mark": m,
+                    "city": incident.city,
+                    "reach_until": names_reach if m.startswith("n:") else reach,
+                }
+                for m in new_marks
+            ]
+            if not created:
+                reaches.append({"id": incident.id, "city": incident.city, "reach": reach, "names_reach": names_reach})
+        incident_rows.write_reaches(self.session, keys, marks, reaches)
+        self._new_topics.clear()
+        self._created.clear()
+        self._changed_incidents.clear()
+
+    def _changed(self, incident: Incident, new_topics: Iterable[str] = ()) -> None:
+        self._new_topics.setdefault(incident.id, set()).update(new_topics)
+        self._changed_incidents[incident.id] = incident
 
     def _original_incident(self, post: Pending) -> Incident | None:
         if post.duplicate_of_id is None:
             return None
+        incident_rows.flush(self.session)  # the original may have been placed in this batch
         incident = incident_rows.incident_of_document(self.session, post.duplicate_of_id)
         return incident if incident is not None and incident.status != "merged" else None
 
     def _best_match(self, post: Pending) -> Incident | None:
-        rows = incident_rows.reachable(self.session, post.topics, post.published_at, post.city)
-        self._fill([row[0] for row in rows if row[0] not in self.cache])
-        scored = [(similarity(post, self.cache[row[0]], row[1]), row) for row in rows]
-        scored = [(s, row) for s, row in scored if s >= self.settings.similarity]
+        assert self.index is not None
+        rows = {row[0]: row for row in self.index.reachable(post, self.settings.window)}
+        self._fill([incident_id for incident_id in rows if incident_id not in self.cache])
+        threshold = self.settings.similarity + (0.0 if post.topical else UNTOPICAL_MARGIN)
+        scored = [
+            (similarity(post, self.cache[row[0]], row[1], self._recent(post, row[3]), row[4]), row)
+            for row in rows.values()
+            if row[0] in self.cache
+        ]
+        scored = [(s, row) for s, row in scored if s >= threshold]
         if not scored:
             return None
-        best = max(scored, key=lambda sr: (sr[0], sr[1][2] != "candidate", sr[1][3], sr[1][0]))[1]
-        return incident_rows.get(self.session, best[0])
+        ranked = sorted(
+            scored, key=lambda sr: (sr[0], sr[1][2] != "candidate", sr[1][3] or self.now, -sr[1][0]), reverse=True
+        )
+        incident = incident_rows.get(self.session, ranked[0][1][0])
+        if incident is None:
+            return None
+        for _score, row in ranked[1:]:
+            if row[2] == "candidate":
+                self._absorb(incident, row[0])
+        return incident
+
+    def _absorb(self, incident: Incident, candidate_id: int) -> None:
+        """A post like both ``incident`` and the candidate shows they are one matter, split because their first
+        posts did not look alike: the candidate's posts join ``incident`` (not pinned) and the candidate is
+        retired as merged. Promoted incidents are never absorbed (their alerts went out under their number)."""
+        candidate = incident_rows.get(self.session, candidate_id)
+        if candidate is None or candidate.status != "candidate" or candidate.id == incident.id:
+            return
+        known = set((incident.profile or {}).get("topics") or ())
+        incident_rows.absorb_members(self.session, candidate.id, incident.id)
+        incident.profile = merge_profiles(incident.profile or {}, candidate.profile or {})
+        incident.first_reported_at = min(incident.first_reported_at, candidate.first_reported_at)
+        if candidate.last_seen_at and (incident.last_seen_at is None or candidate.last_seen_at > incident.last_seen_at):
+            incident.last_seen_at = candidate.last_seen_at
+        incident_rows.delete_keys(self.session, candidate.id)
+        candidate.status, candidate.status_since, candidate.updated_at = "merged", self.now, self.now
+        candidate.profile = {**(candidate.profile or {}), "merged_into": incident.id}
+        self.cache.forget(candidate.id)
+        self.cache[incident.id] = Fingerprint.of(incident.profile)
+        self.touched.discard(candidate.id)
+        self.touched.add(incident.id)
+        self._new_topics.pop(candidate.id, None)
+        self._created.discard(candidate.id)
+        if self.index is not None:
+            self.index.drop(candidate.id)
+        self._changed(incident, [t for t in (incident.profile or {}).get("topics") or () if t not in known])
+        logger.debug("absorbed candidate=%s into=%s", candidate.id, incident.id)
+
+    def _recent(self, post: Pending, last_seen: datetime | None) -> bool:
+        return last_seen is not None and abs(post.published_at - last_seen) <= self.settings.window
 
     def _fill(self, incident_ids: list[int]) -> None:
         found = incident_rows.profiles(self.session, incident_ids)
@@ -307,7 +664,8 @@ class Placer:
         )
         self.cache[incident.id] = Fingerprint.of(incident.profile)
         self._member(incident, post)
-        write_keys(self.session, incident, self.settings, post.topics, existing=False)
+        self._created.add(incident.id)
+        self._changed(incident, post.topics)
         return incident
 
     def _join(self, incident: Incident, post: Pending) -> None:
@@ -320,15 +678,12 @@ class Placer:
                 **(incident.profile or {}),
                 "topics": [*known, *(t for t in post.topics if t not in known)],
             }
-        moved = incident.last_seen_at is None or post.published_at > incident.last_seen_at
-        if moved:
+        if incident.last_seen_at is None or post.published_at > incident.last_seen_at:
             incident.last_seen_at = post.published_at
         if incident.city is None and post.city is not None:
             incident.province, incident.city, incident.district = post.province, post.city, post.district
-            moved = True
         self._member(incident, post)
-        new_topics = [t for t in post.topics if t not in known]
-        write_keys(self.session, incident, self.settings, new_topics, existing=moved)
+        self._changed(incident, [t for t in post.topics if t not in known])
 
     def _member(self, incident: Incident, post: Pending) -> None:
         incident_rows.add_member(self.session, incident.id, post.document_id, self.now)

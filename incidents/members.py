@@ -7,6 +7,7 @@ Only posts published at or before ``now`` are read, so a replay sees the inciden
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,18 @@ def headline(title: str, text: str) -> str:
 
 def load_members(session: Session, incident_id: int, now: datetime) -> list[Member]:
     """The incident's posts published at or before ``now``, oldest first."""
+    return to_members(incident_rows.members(session, incident_id, now))
+
+
+def load_members_of(session: Session, incident_ids: Sequence[int], now: datetime) -> dict[int, list[Member]]:
+    """:func:`load_members` of several incidents, read at once."""
+    return {
+        incident_id: to_members(rows)
+        for incident_id, rows in incident_rows.members_of(session, incident_ids, now).items()
+    }
+
+
+def to_members(rows: Iterable[dict[str, Any]]) -> list[Member]:
     members = [
         Member(
             **{
@@ -86,7 +99,7 @@ def load_members(session: Session, incident_id: int, now: datetime) -> list[Memb
                 "by_hand": bool(row["by_hand"]),
             }
         )
-        for row in incident_rows.members(session, incident_id, now)
+        for row in rows
     ]
     members.sort(key=lambda m: (m.published_at, m.document_id))
     return members

@@ -399,7 +399,7 @@ def first_published_in(session: Session, start: datetime, end: datetime) -> date
 
 def pending_rows(session: Session, document_ids: Sequence[int]) -> list[dict[str, Any]]:
     """What grouping compares of each of ``document_ids`` that is tagged: id, publication, title, text, the
-    original it copies, places, keywords; and its topics (highest score first)."""
+    original it copies, its kind, places, keywords; and its topics (highest score first)."""
     topics = topics_of(session, document_ids)
     rows = session.execute(
         select(
@@ -408,6 +408,7 @@ def pending_rows(session: Session, document_ids: Sequence[int]) -> list[dict[str
             Document.title,
             Document.text,
             Document.duplicate_of_id,
+            Document.kind,
             DocumentAnalysis.places,
             DocumentAnalysis.keywords,
         )

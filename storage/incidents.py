@@ -15,9 +15,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -30,6 +30,7 @@ from storage.models import (
     IncidentDocument,
     IncidentEvent,
     IncidentKey,
+    IncidentMark,
     Source,
 )
 from yuqing.vocabulary import LISTED_STATUSES, LIVE_STATUSES
@@ -124,19 +125,25 @@ def posts_per_live_incident(session: Session, start: datetime, end: datetime) ->
 
 
 def reachable(
-    session: Session, topics: Sequence[str], published_at: datetime, city: str | None
-) -> list[tuple[int, str | None, str, datetime | None]]:
-    """Incidents sharing one of ``topics`` whose reach extends to ``published_at``, in ``city`` or with no city:
-    (id, district, status, last seen)."""
+    session: Session,
+    topics: Sequence[str],
+    published_at: datetime,
+    city: str | None,
+    seen_since: datetime | None = None,
+) -> list[tuple[int, str | None, str, datetime | None, str | None]]:
+    """Incidents sharing one of ``topics`` whose reach extends to ``published_at``, in ``city`` or with no city,
+    and (with ``seen_since``) with a post since then: (id, district, status, last seen, city)."""
     keys = select(IncidentKey.incident_id).where(
         IncidentKey.topic.in_(list(topics)), IncidentKey.reach_until >= published_at
     )
     if city is not None:
         keys = keys.where(or_(IncidentKey.city.is_(None), IncidentKey.city == city))
-    rows = session.execute(
-        select(Incident.id, Incident.district, Incident.status, Incident.last_seen_at).where(Incident.id.in_(keys))
+    statement = select(Incident.id, Incident.district, Incident.status, Incident.last_seen_at, Incident.city).where(
+        Incident.id.in_(keys)
     )
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
+    if seen_since is not None:
+        statement = statement.where(Incident.last_seen_at >= seen_since)
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in session.execute(statement)]
 
 
 def write_keys(
@@ -160,7 +167,117 @@ def write_keys(
 
 
 def delete_keys(session: Session, incident_id: int) -> None:
+    """The incident attracts nothing any more: its keys and marks go."""
     session.execute(delete(IncidentKey).where(IncidentKey.incident_id == incident_id))
+    session.execute(delete(IncidentMark).where(IncidentMark.incident_id == incident_id))
+
+
+def marked(
+    session: Session, marks: Sequence[str], published_at: datetime
+) -> list[tuple[int, str | None, str, datetime | None, str | None, str]]:
+    """Incidents with one of ``marks`` whose reach extends to ``published_at``: (id, district, status, last seen,
+    city, the mark), one row per mark found."""
+    if not marks:
+        return []
+    rows = session.execute(
+        select(Incident.id, Incident.district, Incident.status, Incident.last_seen_at, Incident.city, IncidentMark.mark)
+        .join(IncidentMark, IncidentMark.incident_id == Incident.id)
+        .where(IncidentMark.mark.in_(list(marks)), IncidentMark.reach_until >= published_at)
+    )
+    return [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
+
+
+def index_rows(
+    session: Session, since: datetime
+) -> tuple[list[tuple[int, str, datetime]], list[tuple[int, str, datetime]], list[tuple[Any, ...]]]:
+    """Everything grouping may reach from ``since`` on, for an in-memory index: the keys (incident, topic,
+    reach) and marks (incident, mark, reach) reaching ``since`` or later, and those incidents' (id, district,
+    status, last seen, city). Bounded by how many incidents are live, not by the history's size."""
+    keys = [
+        (row[0], row[1], row[2])
+        for row in session.execute(
+            select(IncidentKey.incident_id, IncidentKey.topic, IncidentKey.reach_until).where(
+                IncidentKey.reach_until >= since
+            )
+        )
+    ]
+    marks = [
+        (row[0], row[1], row[2])
+        for row in session.execute(
+            select(IncidentMark.incident_id, IncidentMark.mark, IncidentMark.reach_until).where(
+                IncidentMark.reach_until >= since
+            )
+        )
+    ]
+    live = (
+        select(IncidentKey.incident_id)
+        .where(IncidentKey.reach_until >= since)
+        .union(select(IncidentMark.incident_id).where(IncidentMark.reach_until >= since))
+    )
+    info = [
+        tuple(row)
+        for row in session.execute(
+            select(Incident.id, Incident.district, Incident.status, Incident.last_seen_at, Incident.city).where(
+                Incident.id.in_(live)
+            )
+        )
+    ]
+    return keys, marks, info
+
+
+def write_reaches(
+    session: Session,
+    keys: Sequence[dict[str, Any]],
+    marks: Sequence[dict[str, Any]],
+    reaches: Sequence[dict[str, Any]],
+) -> None:
+    """Insert the new ``keys`` and ``marks`` rows; bring every key and mark of the incidents in ``reaches``
+    (dicts of ``id``, ``city``, ``reach``, ``names_reach``) to its reach and city: a named-thing mark (``n:``) to
+    ``names_reach``, the others to ``reach``. One statement per table, executed for all rows."""
+    if keys:
+        session.execute(insert(IncidentKey), list(keys))
+    if marks:
+        session.execute(insert(IncidentMark), list(marks))
+    if not reaches:
+        return
+    key_table, mark_table = cast(Table, IncidentKey.__table__), cast(Table, IncidentMark.__table__)
+    session.execute(
+        update(key_table)
+        .where(key_table.c.incident_id == bindparam("b_id"))
+        .values(reach_until=bindparam("b_reach"), city=bindparam("b_city")),
+        [{"b_id": r["id"], "b_reach": r["reach"], "b_city": r["city"]} for r in reaches],
+    )
+    for prefix, field in (("n:", "names_reach"), ("t:", "reach")):
+        session.execute(
+            update(mark_table)
+            .where(mark_table.c.incident_id == bindparam("b_id"), mark_table.c.mark.startswith(prefix))
+            .values(reach_until=bindparam("b_reach"), city=bindparam("b_city")),
+            [{"b_id": r["id"], "b_reach": r[field], "b_city": r["city"]} for r in reaches],
+        )
+
+
+def write_marks(
+    session: Session,
+    incident_id: int,
+    city: str | None,
+    reaches: dict[str, datetime],
+    new_marks: Iterable[str],
+    *,
+    existing: bool = True,
+) -> None:
+    """Insert ``new_marks``; with ``existing``, bring the incident's other marks to their reach and ``city``.
+    ``reaches`` maps a mark's prefix (``n:``, ``t:``) to its reach."""
+    session.add_all(
+        IncidentMark(incident_id=incident_id, mark=m, city=city, reach_until=reaches[m[:2]]) for m in new_marks
+    )
+    if existing:
+        for prefix, reach in reaches.items():
+            session.execute(
+                update(IncidentMark)
+                .where(IncidentMark.incident_id == incident_id, IncidentMark.mark.startswith(prefix, autoescape=True))
+                .values(reach_until=reach, city=city)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def flush(session: Session) -> None:
@@ -208,6 +325,11 @@ def move_members(session: Session, from_ids: Sequence[int], to_id: int) -> None:
     )
 
 
+def absorb_members(session: Session, from_id: int, to_id: int) -> None:
+    """Every member of candidate ``from_id`` now belongs to ``to_id``, as placed by the job (not pinned)."""
+    session.execute(update(IncidentDocument).where(IncidentDocument.incident_id == from_id).values(incident_id=to_id))
+
+
 def move_documents(session: Session, document_ids: Sequence[int], to_id: int) -> None:
     """The documents ``document_ids`` now belong to incident ``to_id``, pinned by hand."""
     session.execute(
@@ -220,8 +342,15 @@ def move_documents(session: Session, document_ids: Sequence[int], to_id: int) ->
 def members(session: Session, incident_id: int, now: datetime) -> list[dict[str, Any]]:
     """The incident's posts published at or before ``now``, as dicts with the fields of
     ``incidents.members.Member`` (topics highest score first); two queries, whatever the database's size."""
+    return members_of(session, [incident_id], now).get(incident_id, [])
+
+
+def members_of(session: Session, incident_ids: Sequence[int], now: datetime) -> dict[int, list[dict[str, Any]]]:
+    """:func:`members` of several incidents at once (two queries for the lot), by incident id."""
+    ids = list(incident_ids)
     rows = session.execute(
         select(
+            IncidentDocument.incident_id,
             Document.id.label("document_id"),
             Document.url,
             Document.title,
@@ -244,18 +373,23 @@ def members(session: Session, incident_id: int, now: datetime) -> list[dict[str,
         .join(IncidentDocument, IncidentDocument.document_id == Document.id)
         .join(Source, Source.id == Document.source_id)
         .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .where(IncidentDocument.incident_id == incident_id, Document.published_at <= now)
+        .where(IncidentDocument.incident_id.in_(ids), Document.published_at <= now)
     ).all()
     topics: dict[int, list[str]] = {}
     statement = (
         select(DocumentTopic.document_id, DocumentTopic.topic)
         .join(IncidentDocument, IncidentDocument.document_id == DocumentTopic.document_id)
-        .where(IncidentDocument.incident_id == incident_id)
+        .where(IncidentDocument.incident_id.in_(ids))
         .order_by(DocumentTopic.document_id, DocumentTopic.score.desc())
     )
     for document_id, topic in session.execute(statement):
         topics.setdefault(document_id, []).append(topic)
-    return [{**row._asdict(), "topics": tuple(topics.get(row.document_id, ()))} for row in rows]
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        values = row._asdict()
+        incident_id = values.pop("incident_id")
+        found.setdefault(incident_id, []).append({**values, "topics": tuple(topics.get(row.document_id, ()))})
+    return found
 
 
 def member_posts(session: Session, incident_id: int, as_of: datetime) -> list[tuple[Document, str, str | None, Any]]:

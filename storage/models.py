@@ -246,10 +246,31 @@ class IncidentKey(Base):
     it still attracts posts (``reach_until``), so placing a post reads an index range, never all history."""
 
     __tablename__ = "incident_keys"
-    __table_args__ = (Index("ix_incident_keys_topic_reach", "topic", "reach_until"),)
+    __table_args__ = (
+        Index("ix_incident_keys_topic_reach", "topic", "reach_until"),
+        Index("ix_incident_keys_reach", "reach_until"),
+    )
 
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
     topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    city: Mapped[str | None] = mapped_column(String(50))
+    reach_until: Mapped[datetime]
+
+
+class IncidentMark(Base):
+    """Where grouping looks for an incident beyond its topics: one row per named thing (``n:青青家园``, and
+    the parts of a longer name) and per frequent key term (``t:按揭``), with the instant until which it still
+    attracts posts. A post the tagger gave no topic, and a letter that resumes a thread after months, are
+    found through these; like the keys, reading them is an index range."""
+
+    __tablename__ = "incident_marks"
+    __table_args__ = (
+        Index("ix_incident_marks_mark_reach", "mark", "reach_until"),
+        Index("ix_incident_marks_reach", "reach_until"),
+    )
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    mark: Mapped[str] = mapped_column(String(64), primary_key=True)
     city: Mapped[str | None] = mapped_column(String(50))
     reach_until: Mapped[datetime]
 

@@ -28,8 +28,9 @@ def setup(engine: Engine, database_url: str, write_config) -> tuple[World, Path,
     ids = [
         world.post("临沂兰山区一基坑坍塌", "临沂市兰山区一工地基坑坍塌，造成3人死亡。", NOW),
         world.post("临沂兰山区基坑坍塌致3人死亡", "临沂市兰山区一工地基坑坍塌，3人死亡。", NOW + HOUR, source="大众网"),
-        # the tagger missed this one: no topic, so it is in no incident
-        world.post("兰山区工地事故后续", "临沂市兰山区基坑坍塌工地周边居民反映房屋出现裂缝。", NOW + HOUR, topics=()),
+        # the tagger missed this one, the first word of the collapse: no topic and no incident to join yet, so
+        # it starts nothing (a later untagged post like it would join the incident)
+        world.post("兰山区工地那边塌了", "临沂市兰山区一工地基坑坍塌，好多人围着。", NOW - HOUR, topics=()),
     ]
     assert main(["--config", str(path), "detect", "--now", AT]) == 0
     return world, path, ids

@@ -1,0 +1,81 @@
+"""A post's surface: what it rides on or wraps itself in, as opposed to what it says.
+
+Real Weibo posts file themselves under trending hashtags (``#某地新增确诊13例#``) that have nothing to do with
+their matter, quote the chain they were reposted through (``//@某人:``), and end in link and video stubs
+(``O网页链接``, ``L某某的微博视频``) and a location stamp (``2濮阳``: where the poster was); news reposts lead
+with a 【source bracket】. Grouping compares what a post says, so it reads :func:`body` (the hashtags
+out); a title shown to a person is :func:`clean_title`.
+"""
+
+from __future__ import annotations
+
+import re
+
+HASHTAG = re.compile(r"#[^#\n]{1,40}#")
+_BRACKET_LEAD = re.compile(r"^\s*【([^【】]{2,60})】")
+_BRACKETS = re.compile(r"【[^【】]{0,60}】|\[[^\[\]]{1,8}\]")  # source brackets, [表情] codes
+_REPOST_MARK = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
+# A Weibo location stamp ("2濮阳", "2蚌埠·五河县"): where the poster was, not what the post speaks of.
+_GEOTAG = re.compile(r"(?:^|(?<=\s))2[\u4e00-\u9fff]{2,8}(?:·[\u4e00-\u9fff]{1,10})?(?=\s|$|\?)")
+_MENTION = re.compile(r"@[\w\-\u4e00-\u9fff]{2,30}")
+_STUBS = re.compile(
+    r"(?:\b[OL])?[^\s，。！？]{0,20}的微博视频|O网页链接|网页链接|展开全文c?|转发微博|原图|"
+    r"https?://\S+|(?:收起|查看)(?:全文|图片)"
+)
+# Emoji and pictographs, dingbats, variation selectors and the zero-width joiner.
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]+")
+_SPACE = re.compile(r"\s+")
+_EDGE_PUNCTUATION = " ，。、；：:,.!！?？~～—-…|｜/"
+TITLE_CHARS = 40
+
+
+def hashtags(text: str) -> list[str]:
+    """The hashtags of ``text`` without their ``#`` marks, in order."""
+    return [tag[1:-1].strip() for tag in HASHTAG.findall(text)]
+
+
+def body(text: str) -> str:
+    """``text`` without its hashtags, repost marks (``//@某人:``; the words relayed stay, they are what the post
+    passes on), mentions and link stubs: what it says."""
+    text = _REPOST_MARK.sub(" ", text)
+    text = _GEOTAG.sub(" ", text)
+    text = HASHTAG.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _STUBS.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def clean_title(title: str, text: str = "", limit: int = TITLE_CHARS) -> str:
+    """A title a person would write: the post's title, else its 【bracketed headline】, else its first sentence;
+    without hashtags, emoji, source brackets, mentions, link stubs or "转发微博". Empty when nothing is left."""
+    for candidate in (title, text):
+        if not candidate or not candidate.strip():
+            continue
+        lead = _BRACKET_LEAD.match(HASHTAG.sub(" ", candidate).strip())
+        if lead:
+            cleaned = _clean(lead.group(1))
+            if len(cleaned) >= 4:
+                return _cut(cleaned, limit)
+        cleaned = _clean(candidate)
+        if cleaned:
+            return _cut(_first_sentence(cleaned) if candidate is text else cleaned, limit)
+    return ""
+
+
+def _clean(text: str) -> str:
+    text = body(text)
+    text = _BRACKETS.sub(" ", text)
+    text = _EMOJI.sub("", text)
+    return _SPACE.sub(" ", text).strip(_EDGE_PUNCTUATION + " ")
+
+
+def _first_sentence(text: str) -> str:
+    for mark in "。！？!?\n":
+        head, found, _rest = text.partition(mark)
+        if found and len(head) >= 8:
+            text = head
+    return text.strip(_EDGE_PUNCTUATION)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip(_EDGE_PUNCTUATION) + "…"
