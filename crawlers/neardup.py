@@ -36,12 +36,15 @@ _NOT_TEXT = re.compile(r"[\W_]+")
 _HEADERS = re.compile(
     r"^\s*(?:【转(?:载|发)】|转(?:载|发|自)[^\n：:]{0,30}[：:]|原标题[：:][^\n]*\n|来源[：:][^\n]{0,40}\n|本文转自[^\n：:]{0,30}[：:])"
 )
+# A Weibo hashtag (as ``nlp.surface.HASHTAG``): what a post is filed under, not what it says. Spam copies of one
+# post under different trending hashtags are copies.
+_HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 _FOOTERS = re.compile(r"[（(]?\s*(?:来源|稿源|责任编辑|责编|编辑|原标题|作者|记者)[：:][^\n（）()]{0,60}[）)]?\s*$")
 
 
 def core_text(text: str) -> str:
-    """The text without the headers and footers that syndicated copies add around it."""
-    core = text
+    """The text without the hashtags, headers and footers that copies add around it."""
+    core = _HASHTAG.sub(" ", text).strip() or text
     for _ in range(3):
         stripped = _FOOTERS.sub("", _HEADERS.sub("", core)).strip()
         if stripped == core or not stripped:

@@ -89,9 +89,14 @@ def promotion_reasons(members: list[Member], summary: Summary, config: Config) -
     """Why a candidate is an incident (empty: it is not, yet)."""
     settings = config.incidents
     reasons = []
-    if len(members) >= settings.promote_posts:
-        reasons.append(f"{len(members)}条帖文")
-    sources = len({m.source_key for m in members})
+    # Copies (reposts, near-identical spam) are one post's spread: they count once, with their original's source.
+    originals = {m.duplicate_of_id or m.document_id: m for m in members if m.duplicate_of_id is None}
+    originals.update(
+        {m.duplicate_of_id: m for m in members if m.duplicate_of_id and m.duplicate_of_id not in originals}
+    )
+    if len(originals) >= settings.promote_posts:
+        reasons.append(f"{len(originals)}条原创帖文")
+    sources = len({m.source_key for m in originals.values()})
     if sources >= settings.promote_sources:
         reasons.append(f"{sources}个来源")
     casualties = summary.casualties

@@ -16,6 +16,7 @@ from alerts.clocks import Clock, clocks_of, describe
 from incidents.members import Member, load_members
 from incidents.spread import Spread, measure
 from incidents.summary import summarize
+from incidents.thread import Thread, thread_of
 from storage import incidents as incident_rows
 from storage import responses as response_rows
 from yuqing.config import Config
@@ -42,6 +43,7 @@ class View:
     representatives: list[Member]
     complete: bool  # no grade change after ``now``: the stored grade and reasons are those of ``now``
     clocks: list[Clock]
+    thread: Thread | None = None  # the letters of a recurring issue, when it holds two or more
 
     @property
     def grade(self) -> str:
@@ -77,7 +79,9 @@ def view(session: Session, incident: Incident, now: datetime, config: Config) ->
     events = response_rows.events_of(session, incident.id)
     grade = incident.grade if complete or not history else history[-1].grade
     clocks = clocks_of(_AsOf(incident, grade), events, config, now) if incident.status in LISTED_STATUSES else []
-    return View(incident, members, history, spread, representatives, complete=complete, clocks=clocks)
+    return View(
+        incident, members, history, spread, representatives, complete=complete, clocks=clocks, thread=thread_of(members)
+    )
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,19 @@ def to_json(v: View, config: Config) -> dict[str, Any]:
         "representatives": [{"url": m.url, "title": m.headline, "source": m.source} for m in v.representatives],
         "spread": spread_json(v.spread),
         "clocks": [clock_json(c) for c in v.clocks],
+        "thread": thread_json(v.thread),
+    }
+
+
+def thread_json(thread: Thread | None) -> dict[str, Any] | None:
+    if thread is None:
+        return None
+    return {
+        "name": thread.name,
+        "letters": len(thread.letters),
+        "months": thread.months,
+        "headline": thread.headline(),
+        "history": [{"at": _iso(m.published_at), "title": m.headline, "url": m.url} for m in thread.letters],
     }
 
 
@@ -227,6 +244,9 @@ def details(v: View, config: Config) -> str:
     for change in v.history:
         by = "（手工）" if change.by_hand else ""
         lines.append(f"  {format_beijing(change.at)} {GRADES[change.grade]}{by}：{'；'.join(change.reasons)}")
+    if v.thread is not None:
+        lines.append(f"来信线索：{v.thread.headline()}")
+        lines += [f"  {format_beijing(m.published_at)} {m.headline} {m.url}" for m in v.thread.letters]
     lines.append("代表性帖文：")
     lines += [f"  {format_beijing(m.published_at)} {m.source}：{m.headline} {m.url}" for m in v.representatives]
     return "\n".join(lines)

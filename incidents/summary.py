@@ -2,8 +2,11 @@
 
 Pure functions of the incident's members (oldest first):
 
-- title: the earliest report of the highest-tier source (central > provincial > official > local >
-  self-media; within a tier news > official > forum > social), its title or the start of its text;
+- title: the earliest original report of the highest-tier source (central > provincial > official > local >
+  self-media; within a tier news > official > forum > social; an original before a copy), its title or its
+  【bracketed headline】 or first sentence, cleaned of hashtags, emoji, source brackets and "转发微博"
+  (``nlp.surface.clean_title``), and led by the incident's place when it names none. It is recomputed on
+  every refresh, so a better report (a news headline after a repost) replaces it;
 - place: the city most of the posts are about (``post_place``), then the district most named in that
   city; the province is that city's (or, with no city, the most named province);
 - casualties: the largest figure per field among the posts published within ``regrade_for`` of the
@@ -16,6 +19,7 @@ Pure functions of the incident's members (oldest first):
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,9 +28,11 @@ from typing import Any
 
 from incidents.members import Member
 from nlp.casualties import FIELDS, Casualties
+from nlp.surface import clean_title
 
 logger = logging.getLogger(__name__)
 
+_NAMED_PLACE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9][省市区县镇乡州]")
 CASUALTY_FIELDS = ("deaths", "serious_injuries", "missing", "economic_loss_yuan")
 
 
@@ -70,9 +76,10 @@ def summarize(members: Sequence[Member], regrade_for: timedelta, representatives
     occurred = next((m.occurred_at for m in by_rank if m.occurred_at is not None), None)
     start = min(first, occurred) if occurred else first
     casualties, urls = merged_casualties([m for m in members if m.published_at <= start + regrade_for])
+    place = incident_place(members)
     return Summary(
-        title=by_rank[0].headline,
-        place=incident_place(members),
+        title=incident_title(by_rank, place),
+        place=place,
         topics=_topics(members),
         casualties=casualties,
         casualty_urls=urls,
@@ -82,6 +89,34 @@ def summarize(members: Sequence[Member], regrade_for: timedelta, representatives
         central_media=any(m.tier == "central" for m in members),
         representatives=_representatives(members, by_rank, representatives),
     )
+
+
+def incident_title(by_rank: Sequence[Member], place: Place) -> str:
+    """The clean title of the best-ranked original that has one, led by the place when it names none."""
+    ranked = sorted(by_rank, key=lambda m: m.duplicate_of_id is not None)  # stable: originals first
+    title = next((t for t in (clean_title(m.title, m.text) for m in ranked) if t), "") or ranked[0].headline
+    agreed = place.city is not None and sum(post_place(m.places).city == place.city for m in by_rank) * 2 >= len(
+        by_rank
+    )
+    return placed_title(title, place) if agreed else title
+
+
+def placed_title(title: str, place: Place) -> str:
+    """``title`` led by the place (``某市某区：``) unless it already names a place: the city, district or province,
+    or any name with a unit (A3区, 某某县, 某镇)."""
+    names = [n for n in (place.district, place.city, place.province) if n]
+    if not names or any(_short(n) in title for n in names) or _NAMED_PLACE.search(title):
+        return title
+    where = "".join(n for n in (place.city or place.province, place.district) if n)
+    return f"{where}：{title}"
+
+
+def _short(name: str) -> str:
+    """A place name without its unit (郑州市 → 郑州), as titles usually write it."""
+    for unit in ("自治州", "地区", "新区", "省", "市", "区", "县", "州"):
+        if name.endswith(unit) and len(name) - len(unit) >= 2:
+            return name[: -len(unit)]
+    return name
 
 
 def merged_casualties(members: Sequence[Member]) -> tuple[Casualties, dict[str, str]]:

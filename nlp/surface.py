@@ -16,7 +16,9 @@ _BRACKET_LEAD = re.compile(r"^\s*【([^【】]{2,60})】")
 _BRACKETS = re.compile(r"【[^【】]{0,60}】|\[[^\[\]]{1,8}\]")  # source brackets, [表情] codes
 _REPOST_MARK = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
 # A Weibo location stamp ("2濮阳", "2蚌埠·五河县"): where the poster was, not what the post speaks of.
-_GEOTAG = re.compile(r"(?:^|(?<=\s))2[\u4e00-\u9fff]{2,8}(?:·[\u4e00-\u9fff]{1,10})?(?=\s|$|\?)")
+_GEOTAG = re.compile(
+    r"(?:^|(?<=\s))2(?![人名个栋层座处起次号户家辆台万元])[\u4e00-\u9fff]{2,8}(?:·[\u4e00-\u9fff]{1,10})?(?=\s|$|\?)"
+)
 _MENTION = re.compile(r"@[\w\-\u4e00-\u9fff]{2,30}")
 _STUBS = re.compile(
     r"(?:\b[OL])?[^\s，。！？]{0,20}的微博视频|O网页链接|网页链接|展开全文c?|转发微博|原图|"

@@ -10,9 +10,9 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -262,8 +262,12 @@ def ingest(
     lines: Iterable[tuple[int, DocumentRecord | LineError]],
     now: datetime,
     sources: dict[str, dict[str, Any]] | None = None,
+    fingerprints: Callable[[str], tuple[int, tuple[int, int, int, int]]] | None = None,
+    near_duplicate_window: timedelta = timedelta(days=7),
 ) -> IngestResult:
-    """Store every valid record once; collect the rejected lines with their reasons."""
+    """Store every valid record once; collect the rejected lines with their reasons. With ``fingerprints`` (the
+    crawler's SimHash), a near copy of a post stored within ``near_duplicate_window`` before it is stored linked to
+    that original, as the crawler stores it: copy-paste campaigns and hashtag spam are one post's spread."""
     result = IngestResult()
     source_ids: dict[str, int] = {}
     sources = sources or {}
@@ -275,7 +279,16 @@ def ingest(
             source_ids[item.source] = sources_rows.ensure_source(
                 session, item.source, now, **sources.get(item.source, {})
             )
-        if store(session, item, source_ids[item.source], now) is None:
+        columns: dict[str, Any] = {}
+        if fingerprints is not None:
+            fingerprint, bands = fingerprints(item.text)
+            since = item.published_at - near_duplicate_window
+            columns = dict(
+                zip(("simhash_band0", "simhash_band1", "simhash_band2", "simhash_band3"), bands, strict=True)
+            )
+            columns["simhash"] = fingerprint
+            columns["duplicate_of_id"] = near_duplicate_of(session, fingerprint, bands, since)
+        if store(session, item, source_ids[item.source], now, **columns) is None:
             result.duplicates += 1
         else:
             result.stored += 1

@@ -63,8 +63,13 @@ def cmd_init_db(_args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+    from crawlers import neardup
     from storage.db import transaction
     from storage.documents import IngestResult, ingest, parse_lines
+
+    def fingerprints(text: str) -> tuple[int, tuple[int, int, int, int]]:
+        fingerprint = neardup.simhash(text)
+        return fingerprint, neardup.bands(fingerprint)
 
     runtime.ready()
     now = datetime.now(UTC)
@@ -74,7 +79,7 @@ def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
         lines = parse_lines(stream)
         while chunk := list(islice(lines, INGEST_CHUNK)):
             with transaction(runtime.sessions) as session:
-                result = ingest(session, chunk, now, known)
+                result = ingest(session, chunk, now, known, fingerprints, runtime.config.crawl.near_duplicate_window)
             total.stored += result.stored
             total.duplicates += result.duplicates
             total.rejected += result.rejected

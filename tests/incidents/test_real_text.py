@@ -1,0 +1,221 @@
+"""Grouping on text as real posts are written (fixtures written by the team in those registers, no real text):
+hashtags are what a post is filed under, named things are the strongest evidence, a post the tagger missed joins
+the incident it matches, letters about one estate form one thread across a pause, titles are clean."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from incidents.render import details, view
+from storage.models import Incident
+from tests.incidents.builders import HOUR, NOW, World
+
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
+URBAN = "urban_management"
+HOUSING = "housing_market"
+
+COLLAPSE = [
+    (
+        "济南槐荫区翠柳花园二期工地脚手架坍塌 3名工人受伤",
+        "济南市槐荫区翠柳花园二期在建工地脚手架坍塌，3名工人受伤送医。",
+    ),
+    ("槐荫区翠柳花园二期脚手架坍塌：项目已停工", "济南槐荫区翠柳花园二期工地脚手架坍塌后，区住建局责令项目停工整改。"),
+    ("", "刚从翠柳花园二期门口过，脚手架整片塌下来了，救护车来了好几辆"),
+]
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return World(engine)
+
+
+def collapse(world: World) -> list[int]:
+    sources = ("齐鲁晚报网", "济南日报", "微博")
+    kinds = ("news", "news", "social")
+    return [
+        world.post(title, text, NOW + i * HOUR, source=source, kind=kind, author="路人甲" if kind == "social" else None)
+        for i, ((title, text), source, kind) in enumerate(zip(COLLAPSE, sources, kinds, strict=True))
+    ]
+
+
+def test_a_post_that_names_the_incident_only_in_a_hashtag_does_not_join(world: World) -> None:
+    ids = collapse(world)
+    spam = [
+        world.post(
+            "",
+            f"#翠柳花园二期脚手架坍塌# 周末去新开的奶茶店打卡，排队排了一个小时，第{n}杯半价太香了",
+            NOW + 4 * HOUR + n * timedelta(minutes=5),
+            source="微博",
+            kind="social",
+            author=f"网友{n}",
+            topics=(),
+            sentiment="positive",
+        )
+        for n in range(3)
+    ]
+    world.detect(NOW + 6 * HOUR)
+
+    incident = world.incident_of(ids[0])
+    assert world.members(incident.id) == set(ids)
+    assert not world.placed() & set(spam)
+
+
+def test_an_untagged_post_with_the_incidents_named_thing_joins_it(world: World) -> None:
+    ids = collapse(world)
+    missed = world.post(
+        "",
+        "翠柳花园二期那边的脚手架塌了，整排倒下来，邻居说有人被压着",
+        NOW + 4 * HOUR,
+        source="微博",
+        kind="social",
+        author="住在附近",
+        topics=(),
+    )
+    world.detect(NOW + 6 * HOUR)
+
+    incident = world.incident_of(ids[0])
+    assert missed in world.members(incident.id)
+    # the incident's topics come from its posts as a whole
+    assert "engineering_quality" in incident.topics
+
+
+def test_an_untagged_post_matching_no_incident_starts_nothing(world: World) -> None:
+    lone = [
+        world.post("", f"蓝湾小区东门那排树被砍了，第{n}次看到", NOW + n * HOUR, kind="social", topics=())
+        for n in range(4)
+    ]
+    world.detect(NOW + 6 * HOUR)
+    assert not world.placed() & set(lone)
+    assert world.incidents() == []
+
+
+def test_unrelated_posts_under_one_trending_hashtag_are_not_glued(world: World) -> None:
+    trending = "#今冬第一场雪#"
+    crack = [
+        world.post(
+            "",
+            f"{trending} 青岛市李沧区金水湾小区3号楼外墙大面积开裂脱落，第{n}次找物业了没人管",
+            NOW + n * HOUR,
+            source="微博",
+            kind="social",
+            author=f"金水湾业主{n}",
+        )
+        for n in range(3)
+    ]
+    collapse_ids = [
+        world.post(
+            "",
+            f"{trending} 济南市槐荫区翠柳花园二期工地脚手架坍塌，{n + 3}名工人受伤，太吓人了",
+            NOW + n * HOUR + timedelta(minutes=30),
+            source="微博",
+            kind="social",
+            author=f"槐荫网友{n}",
+        )
+        for n in range(3)
+    ]
+    world.detect(NOW + 6 * HOUR)
+
+    crack_incident = world.incident_of(crack[0])
+    collapse_incident = world.incident_of(collapse_ids[0])
+    assert crack_incident.id != collapse_incident.id
+    assert world.members(crack_incident.id) == set(crack)
+    assert world.members(collapse_incident.id) == set(collapse_ids)
+
+
+def test_a_repost_of_an_unrelated_trending_post_is_not_glued_by_its_hashtag(world: World) -> None:
+    ids = collapse(world)
+    trending = world.post(
+        "",
+        "#翠柳花园二期脚手架坍塌# 明星某某今晚官宣新剧，定档下周五，粉丝们冲",
+        NOW + 3 * HOUR,
+        source="微博",
+        kind="social",
+        author="娱乐博主",
+        topics=(),
+    )
+    repost = world.post(
+        "",
+        "冲冲冲//@娱乐博主:#翠柳花园二期脚手架坍塌# 明星某某今晚官宣新剧，定档下周五，粉丝们冲",
+        NOW + 4 * HOUR,
+        source="微博",
+        kind="social",
+        author="粉丝",
+        topics=(),
+        duplicate_of=trending,
+    )
+    world.detect(NOW + 6 * HOUR)
+
+    assert world.members(world.incident_of(ids[0]).id) == set(ids)
+    assert not world.placed() & {trending, repost}
+
+
+def test_letters_about_one_estate_with_a_six_week_pause_are_one_thread(world: World) -> None:
+    complaints = [
+        ("关于东湖春晓小区夜间施工噪音扰民的反映", "东湖春晓小区旁边工地每天夜里十二点还在打桩，噪音大，孩子睡不着。"),
+        ("东湖春晓小区旁工地夜间施工问题", "您好！东湖春晓小区南侧工地夜间施工，噪音严重扰民，请相关部门管一管。"),
+        ("再次反映东湖春晓小区工地噪音", "尊敬的领导：上周反映的东湖春晓小区旁工地夜间施工噪音问题至今没有改善。"),
+        ("东湖春晓小区噪音扰民", "领导您好，东湖春晓小区工地夜里施工的噪音又开始了，已经持续很久了。"),
+        ("东湖春晓小区夜间施工又开始了", "尊敬的领导，您辛苦了。东湖春晓小区边上的工地晚上又在施工，噪音很大。"),
+    ]
+    gaps = [0, 1, 2, 8, 9]  # weeks: letters in weeks 0–2, six weeks of silence, then again
+    letters = [
+        world.post(
+            title, text, NOW + week * WEEK, source="市民留言板", tier=None, kind="forum", topics=(URBAN,), author=None
+        )
+        for week, (title, text) in zip(gaps, complaints, strict=True)
+    ]
+    for week in gaps:
+        world.detect(NOW + week * WEEK + HOUR)
+
+    incident = world.incident_of(letters[0])
+    assert world.members(incident.id) == set(letters)
+
+    # the duty officer sees which letter this is, about what, over how long, with the history
+    with world.sessions() as session:
+        shown = view(session, session.get(Incident, incident.id), NOW + 9 * WEEK + HOUR, world.config)
+        text = details(shown, world.config)
+    assert "来信线索：关于“东湖春晓”的第5封来信（3个月内）" in text
+    history = text.split("来信线索：")[1].split("代表性帖文：")[0]
+    assert [title for title, _text in complaints] == [line.split()[2] for line in history.splitlines()[1:]]
+
+
+def test_a_title_is_clean_and_a_news_headline_replaces_a_repost(world: World) -> None:
+    first = world.post(
+        "",
+        "#某地新增确诊13例# 【济南槐荫区翠柳花园二期工地脚手架坍塌】据网友爆料，今天下午工地脚手架坍塌[泪]",
+        NOW,
+        source="微博",
+        kind="social",
+        author="本地资讯",
+    )
+    world.post(
+        "",
+        "转发微博 #翠柳花园# 槐荫翠柳花园二期工地脚手架坍塌，3人受伤 O网页链接",
+        NOW + HOUR,
+        source="微博",
+        kind="social",
+        author="路人乙",
+    )
+    world.post("", "翠柳花园二期脚手架坍塌 3人受伤送医", NOW + HOUR, source="微博", kind="social", author="路人丙")
+    world.detect(NOW + 2 * HOUR)
+    title = world.incident_of(first).title
+    assert title == "济南槐荫区翠柳花园二期工地脚手架坍塌"
+    for noise in ("#", "【", "】", "[泪]", "转发微博", "网页链接"):
+        assert noise not in title
+
+    world.post(*COLLAPSE[0], NOW + 3 * HOUR, source="齐鲁晚报网")
+    world.detect(NOW + 4 * HOUR)
+    assert world.incident_of(first).title == COLLAPSE[0][0]
+
+
+def test_a_title_that_names_no_place_is_led_by_the_incidents_place(world: World) -> None:
+    ids = [
+        world.post("在建工地塔吊倒塌 2人受伤", "济南市历城区一在建工地塔吊倒塌，2人受伤。", NOW, source="齐鲁晚报网"),
+        world.post("", "济南历城区工地塔吊倒了，两个人受伤", NOW + HOUR, source="微博", kind="social", author="a"),
+    ]
+    world.detect(NOW + 2 * HOUR)
+    assert world.incident_of(ids[0]).title == "济南市历城区：在建工地塔吊倒塌 2人受伤"

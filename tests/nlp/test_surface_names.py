@@ -1,0 +1,56 @@
+"""What grouping reads of a post's surface (hashtags, repost marks, stubs), the named things it speaks of, and the
+matter it is about; sentences written by the team in the registers of real posts."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.matters import find_matters
+from nlp.names import find_names, same_thing
+from nlp.surface import body, clean_title, hashtags
+
+
+def test_body_leaves_out_hashtags_repost_marks_stubs_and_the_location_stamp() -> None:
+    said = body("//@某网友:真的吗 #某地新增确诊13例# 翠柳花园二期楼塌了 O网页链接 2济南")
+    assert said.split() == ["真的吗", "翠柳花园二期楼塌了"]
+    assert hashtags("#甲事件# 正文 #乙事件#") == ["甲事件", "乙事件"]
+
+
+def test_a_count_is_not_mistaken_for_a_location_stamp() -> None:
+    assert body("塔吊倒塌 2人受伤") == "塔吊倒塌 2人受伤"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("", "#某地新增确诊13例# 【济南一酒店坍塌】据报道今天下午……", "济南一酒店坍塌"),
+        ("", "转发微博 #翠柳花园# 槐荫区一工地脚手架坍塌[泪] O网页链接", "槐荫区一工地脚手架坍塌"),
+        ("【大众网】历城区塔吊倒塌致2人受伤", "", "历城区塔吊倒塌致2人受伤"),
+        ("", "路过东湖春晓小区，工地夜里还在打桩。孩子一晚上没睡好", "路过东湖春晓小区，工地夜里还在打桩"),
+        ("", "#话题# [doge]", ""),
+    ],
+)
+def test_clean_title(title: str, text: str, expected: str) -> None:
+    assert clean_title(title, text) == expected
+
+
+def test_names_of_estates_companies_and_phases() -> None:
+    assert find_names("关于中海国际社区三期物业乱收费的问题。中海国际社区三期业主反映") == ["中海国际"]
+    assert "某某置业有限公司" in find_names("某某置业有限公司的工地夜间施工")
+    assert find_names("#翠柳花园二期# 今天天气真好") == []  # a hashtag is not what the post says
+
+
+def test_a_generic_kind_word_is_not_a_name() -> None:
+    assert find_names("老旧小区改造和安置小区建设都在推进") == []
+
+
+def test_same_thing_is_containment_of_a_proper_part() -> None:
+    assert same_thing("中海国际社区三期", "中海国际社区")
+    assert not same_thing("中海国际", "华润国际")
+
+
+def test_matters() -> None:
+    assert find_matters("塔吊倒塌") == ["collapse", "crane"]
+    assert find_matters("房贷断供停贷") == ["mortgage"]
+    assert find_matters("夜间施工噪音扰民") == ["noise"]
+    assert find_matters("今天天气很好") == []
