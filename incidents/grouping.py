@@ -423,7 +423,8 @@ def write_keys(
     incident_rows.write_marks(session, incident.id, incident.city, reaches, new_marks, existing=existing)
 
 
-Reached = tuple[int, str | None, str, datetime | None, str | None]  # id, district, status, last seen, city
+# id, district, status, last seen, city, first report
+Reached = tuple[int, str | None, str, datetime | None, str | None, datetime]
 
 
 class ReachIndex:
@@ -457,26 +458,37 @@ class ReachIndex:
             self.topics.setdefault(topic, {})[incident.id] = reach
         for mark in profile_marks(profile):
             self.marks.setdefault(mark, {})[incident.id] = names_reach if mark.startswith("n:") else reach
-        self.info[incident.id] = [incident.district, incident.status, incident.last_seen_at, incident.city]
+        self.info[incident.id] = [
+            incident.district,
+            incident.status,
+            incident.last_seen_at,
+            incident.city,
+            incident.first_reported_at,
+        ]
 
     def drop(self, incident_id: int) -> None:
         self.info.pop(incident_id, None)
 
-    def reachable(self, post: Pending, window: timedelta) -> list[Reached]:
+    def reachable(self, post: Pending, window: timedelta, back: timedelta | None = None) -> list[Reached]:
         """The incidents within reach of ``post`` that share a topic with it and had a post within ``window``
-        in its (known) city, or share a named thing or a key term with it (a term only in the post's city, or
-        with no city on either side): an older incident is found by what it is about, not by its topic alone."""
+        in its city (any city when the post names none: the 40 most recently active), or share a named thing
+        or a key term with it (a term only in the post's city, or with no city on either side): an older
+        incident is found by what it is about, not by its topic alone. None that began more than ``back``
+        (default ``window``) after the post: an old post found late (a year-old Weibo post quoted today) is
+        not the start of an incident that began long after it."""
         at = post.published_at
+        latest_start = at + (window if back is None else back)
         found: dict[int, Reached] = {}
-        if post.topics and post.city is not None:
+        if post.topics:
             recent: dict[int, Reached] = {}
             for topic in post.topics:
                 for incident_id, reach in self.topics.get(topic, {}).items():
                     info = self.info.get(incident_id)
                     if (
                         info is not None
+                        and info[4] <= latest_start
                         and reach >= at
-                        and info[3] in (None, post.city)
+                        and (post.city is None or info[3] in (None, post.city))
                         and info[2] is not None
                         and info[2] >= at - window
                     ):
@@ -488,7 +500,7 @@ class ReachIndex:
         for mark in post.marks():
             for incident_id, reach in self.marks.get(mark, {}).items():
                 info = self.info.get(incident_id)
-                if info is None or reach < at or incident_id in found:
+                if info is None or reach < at or incident_id in found or info[4] > latest_start:
                     continue
                 if mark.startswith("t:") and post.city is not None and info[3] not in (None, post.city):
                     continue
@@ -585,7 +597,8 @@ class Placer:
 
     def _best_match(self, post: Pending) -> Incident | None:
         assert self.index is not None
-        rows = {row[0]: row for row in self.index.reachable(post, self.settings.window)}
+        back = self.settings.thread_within if post.kind == "forum" else self.settings.window
+        rows = {row[0]: row for row in self.index.reachable(post, self.settings.window, back)}
         self._fill([incident_id for incident_id in rows if incident_id not in self.cache])
         threshold = self.settings.similarity + (0.0 if post.topical else UNTOPICAL_MARGIN)
         scored = [
@@ -610,10 +623,15 @@ class Placer:
     def _absorb(self, incident: Incident, candidate_id: int) -> None:
         """A post like both ``incident`` and the candidate shows they are one matter, split because their first
         posts did not look alike: the candidate's posts join ``incident`` (not pinned) and the candidate is
-        retired as merged. Promoted incidents are never absorbed (their alerts went out under their number)."""
+        retired as merged. Promoted incidents are never absorbed (their alerts went out under their number), nor
+        a candidate that began more than ``window`` apart from the incident (letters of one thread aside)."""
         candidate = incident_rows.get(self.session, candidate_id)
         if candidate is None or candidate.status != "candidate" or candidate.id == incident.id:
             return
+        if abs(candidate.first_reported_at - incident.first_reported_at) > self.settings.window and not (
+            (candidate.profile or {}).get("letters") and (incident.profile or {}).get("letters")
+        ):
+            return  # an old post quoted today, or a matter that began long apart: not one acute incident
         known = set((incident.profile or {}).get("topics") or ())
         incident_rows.absorb_members(self.session, candidate.id, incident.id)
         incident.profile = merge_profiles(incident.profile or {}, candidate.profile or {})

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage.models import (
     DetectState,
@@ -67,12 +67,40 @@ def find_listed(session: Session, incident_id: int) -> Incident | None:
 # --- many incidents ----------------------------------------------------------------------------------
 
 
-def watched(session: Session, now: datetime) -> list[Incident]:
-    """Promoted incidents that are not closed, detected at or before ``now``: those whose clocks run."""
+def watched(session: Session, now: datetime, with_profile: bool = True) -> list[Incident]:
+    """Promoted incidents that are not closed, detected at or before ``now``: those whose clocks run. Without
+    ``with_profile`` the grouping profile (hundreds of bigrams each) is not read: a list does not need it."""
     statement = (
         select(Incident).where(Incident.status.in_(LIVE_STATUSES), Incident.detected_at <= now).order_by(Incident.id)
     )
+    if not with_profile:
+        statement = statement.options(defer(Incident.profile))
     return list(session.scalars(statement))
+
+
+def watched_rows(session: Session, now: datetime) -> list[Any]:
+    """:func:`watched` as plain rows of the columns a list shows (no ORM objects, no profile): the desk reads a
+    thousand of them per refresh."""
+    statement = (
+        select(
+            Incident.id,
+            Incident.title,
+            Incident.status,
+            Incident.grade,
+            Incident.grade_reasons,
+            Incident.topics,
+            Incident.province,
+            Incident.city,
+            Incident.district,
+            Incident.in_jurisdiction,
+            Incident.occurred_at,
+            Incident.first_reported_at,
+            Incident.detected_at,
+        )
+        .where(Incident.status.in_(LIVE_STATUSES), Incident.detected_at <= now)
+        .order_by(Incident.id)
+    )
+    return list(session.execute(statement))
 
 
 def listed(session: Session, now: datetime, incident_ids: Sequence[int] | None = None) -> list[Incident]:
@@ -192,7 +220,7 @@ def index_rows(
 ) -> tuple[list[tuple[int, str, datetime]], list[tuple[int, str, datetime]], list[tuple[Any, ...]]]:
     """Everything grouping may reach from ``since`` on, for an in-memory index: the keys (incident, topic,
     reach) and marks (incident, mark, reach) reaching ``since`` or later, and those incidents' (id, district,
-    status, last seen, city). Bounded by how many incidents are live, not by the history's size."""
+    status, last seen, city, first report). Bounded by how many incidents are live, not by the history's size."""
     keys = [
         (row[0], row[1], row[2])
         for row in session.execute(
@@ -217,9 +245,14 @@ def index_rows(
     info = [
         tuple(row)
         for row in session.execute(
-            select(Incident.id, Incident.district, Incident.status, Incident.last_seen_at, Incident.city).where(
-                Incident.id.in_(live)
-            )
+            select(
+                Incident.id,
+                Incident.district,
+                Incident.status,
+                Incident.last_seen_at,
+                Incident.city,
+                Incident.first_reported_at,
+            ).where(Incident.id.in_(live))
         )
     ]
     return keys, marks, info
@@ -523,3 +556,17 @@ def scan_rows(session: Session, after_id: int) -> list[tuple[int, datetime, bool
         .order_by(Document.id)
     )
     return [(row[0], row[1], row[2] is not None, row[3] is not None, bool(row[4])) for row in rows]
+
+
+def posts_between(session: Session, incident_ids: Sequence[int], since: datetime, until: datetime) -> dict[int, int]:
+    """How many posts of each incident were published in ``(since, until]`` (incidents with none left out)."""
+    if not incident_ids:
+        return {}
+    rows = session.execute(
+        select(IncidentDocument.incident_id, func.count())
+        .join(Document, Document.id == IncidentDocument.document_id)
+        .where(IncidentDocument.incident_id.in_(list(incident_ids)))
+        .where(Document.published_at > since, Document.published_at <= until)
+        .group_by(IncidentDocument.incident_id)
+    )
+    return {int(incident_id): int(n) for incident_id, n in rows}
