@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := .demo
 
-.PHONY: demo test test-fast lint venv clean
+.PHONY: demo console test test-fast lint venv clean
 
 venv: $(VENV)/.installed
 
@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml
 # SMTP server saving every email under .demo/mail/, the digest and evaluations in .demo/reports-out/. No internet.
 demo: venv
 	$(BIN)/yuqing demo --dir $(DEMO)
+
+# The duty console on the demo's database, as of the demo's last instant (make demo prints the account).
+console: venv
+	$(BIN)/yuqing --config $(DEMO)/config.toml web --now 2026-11-30T08:00:00+08:00
 
 # Style, the direction of imports (import-linter contracts in pyproject.toml) and types (mypy).
 lint: venv

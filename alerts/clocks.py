@@ -15,6 +15,11 @@ The rules (design.md, "Clocks"):
 - grade ≥ ``response_min_grade`` below that (较大): ``response`` (回应, 48 h);
 - 一般 and incidents outside the jurisdiction: no clock.
 
+Acknowledgement (签收): an alert or upgrade email about an incident of 较大 or above, in the
+jurisdiction and live, must be signed for within ``[clocks] acknowledge`` of its sending; otherwise it
+is sent again (``unacknowledged``), and after twice that period it is reported to the leadership
+(``escalation``); see :func:`unacknowledged_notifications`.
+
 A clock stops at its first recorded (not revoked) response: a release or follow-up for ``release``
 and ``response``, a press conference for ``press_conference``. States: ``running`` (now < deadline,
 no response), ``met`` (response at or before the deadline), ``breached`` (no response at the
@@ -34,11 +39,12 @@ from typing import Any, Protocol
 from yuqing.config import ClocksConfig
 from yuqing.formatting import format_duration
 from yuqing.instants import to_beijing
-from yuqing.vocabulary import CLOCKS, grade_rank
+from yuqing.vocabulary import CLOCKS, LIVE_STATUSES, grade_rank
 
 logger = logging.getLogger(__name__)
 
 FOLLOWING_STATUSES = ("open", "active")  # follow-ups are due only while the incident is still live
+ACKNOWLEDGE_MIN_GRADE = "large"  # alerts about 较大 and above must be signed for (签收)
 
 
 class IncidentLike(Protocol):
@@ -90,14 +96,28 @@ class Clock:
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """An alert or upgrade email as delivered: its outbox row, subject, the grade it announced, when it was sent."""
+
+    id: int
+    kind: str
+    subject: str
+    grade: str | None
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
 class Due:
-    """A notification that is due now: ``kind`` is alert | upgrade | reminder | breach."""
+    """A notification that is due now: ``kind`` is alert | upgrade | reminder | breach | unacknowledged | escalation.
+
+    ``about`` is the alert or upgrade nobody signed for (unacknowledged and escalation only)."""
 
     kind: str
     key: str
     clock: Clock | None = None
     offset: timedelta | None = None
     grade: str | None = None
+    about: Announcement | None = None
 
 
 def start_of(incident: IncidentLike) -> datetime:
@@ -190,6 +210,44 @@ def due_notifications(
                 due.append(Due("reminder", key, clock=clock, offset=offset))
         elif clock.state == "breached":
             due.append(Due("breach", f"{prefix}:breach:{clock.key}", clock=clock))
+    return due
+
+
+def unacknowledged_notifications(
+    incident: IncidentLike,
+    announcements: Iterable[Announcement],
+    acknowledged_at: datetime | None,
+    config: Any,
+    now: datetime,
+) -> list[Due]:
+    """Re-sends and escalations due now for alerts and upgrades nobody has signed for (签收).
+
+    ``announcements`` are the incident's alert and upgrade emails as sent; ``acknowledged_at`` is its
+    latest acknowledgement at or before ``now``. Each email is acknowledged by an acknowledgement at or
+    after its ``sent_at``: one can only sign for a message that has reached the mailbox (an email held
+    by the quiet hours or failing at the server was queued but not yet seen, and an upgrade's new grade
+    is not known to someone who signed before it left), so ``created_at`` would let an early signature
+    cover what it never saw. An email not yet sent starts no clock. Not acknowledged ``acknowledge``
+    after its sending: sent again (``unacknowledged``); ``2 × acknowledge`` after: reported to the
+    leadership (``escalation``). Each once per email (the key names its outbox row); when a stopped
+    daemon finds both due at once, both go: they reach different people. Only live incidents in the
+    jurisdiction graded 较大 or above, and only emails that announced such a grade, are chased.
+    """
+    floor = grade_rank(ACKNOWLEDGE_MIN_GRADE)
+    if not incident.in_jurisdiction or incident.status not in LIVE_STATUSES or grade_rank(incident.grade) < floor:
+        return []
+    period: timedelta = config.clocks.acknowledge
+    prefix = f"incident:{incident.id}"
+    due: list[Due] = []
+    for sent in announcements:
+        if sent.sent_at > now or (sent.grade is not None and grade_rank(sent.grade) < floor):
+            continue
+        if acknowledged_at is not None and sent.sent_at <= acknowledged_at <= now:
+            continue
+        if now >= sent.sent_at + period:
+            due.append(Due("unacknowledged", f"{prefix}:unacknowledged:{sent.id}", grade=incident.grade, about=sent))
+        if now >= sent.sent_at + 2 * period:
+            due.append(Due("escalation", f"{prefix}:escalation:{sent.id}", grade=incident.grade, about=sent))
     return due
 
 

@@ -4,8 +4,9 @@ Step in the flow: ``alerts tick`` and ``yuqing respond`` call these builders ins
 the change that causes the notification, and queue what they return. Every email is Chinese, HTML
 (Jinja2 with autoescape, so a post's ``<script>`` arrives as text) with a plain-text alternative, and
 carries the incident's title, grade and reasons, place, casualties, first report and detection, each
-deadline in 北京时间 with the time left, the responsible department, the top posts and the exact
-``yuqing respond`` command. Header values are single lines: a title with ``\\r\\nBcc:`` in it stays
+deadline in 北京时间 with the time left, the responsible department, the top posts, the exact
+``yuqing respond`` command and the incident's page on the duty console (``[web] base_url``), where it
+is signed for (签收). Header values are single lines: a title with ``\\r\\nBcc:`` in it stays
 inside the Subject.
 
 Threading: the first alert of incident 42 has Message-ID ``<yuqing.incident-42.<detected>@domain>``;
@@ -27,7 +28,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.clocks import Clock, Due, describe, start_of
+from alerts.clocks import Announcement, Clock, Due, describe, format_deadline, start_of
 from alerts.routing import department_label, held_until, recipients
 from storage.incidents import Post
 from storage.outbox import Draft
@@ -111,7 +112,7 @@ def incident_drafts(
     config: Config,
     now: datetime,
 ) -> list[Draft]:
-    """Drafts for an alert, upgrade, reminder or breach about ``facts``."""
+    """Drafts for an alert, upgrade, reminder, breach, re-send or escalation about ``facts``."""
     grade = grade_label(facts.grade)
     title = short(facts.title)
     if due.kind == "alert":
@@ -127,15 +128,26 @@ def incident_drafts(
     elif due.kind == "breach" and due.clock is not None:
         headline = f"{due.clock.label}已超过时限，请督办并向领导报告"
         subject = f"超时：{due.clock.label}已超时：{title}"
+    elif due.kind == "unacknowledged" and due.about is not None:
+        waited = format_duration(now - due.about.sent_at)
+        headline = f"{_what(due.about)}已过 {waited}，仍无人签收，请立即登录值班台签收并研判处置"
+        subject = f"预警未签收，再次提醒：{title}"
+    elif due.kind == "escalation" and due.about is not None:
+        waited = format_duration(now - due.about.sent_at)
+        headline = f"{_what(due.about)}已过 {waited}，再次提醒后仍无人签收，特报告领导督办"
+        subject = f"预警未签收，报告领导：{title}"
     else:
         raise ValueError(f"unknown incident notification {due.kind}")
+    summary = [describe(due.clock)] if due.clock is not None else []
+    if due.about is not None:
+        summary = _unsigned_summary(due.about, facts, config, now)
     notice = Notice(
         kind=due.kind,
         key=due.key,
         subject=_subject_prefix(facts) + subject,
         headline=headline,
         now=now,
-        summary=[describe(due.clock)] if due.clock is not None else [],
+        summary=summary,
         incident=facts,
         clocks=clocks,
         responses=_responses(events, now),
@@ -196,6 +208,30 @@ def response_drafts(
         commands=commands,
     )
     return _drafts(notice, config)
+
+
+def _what(sent: Announcement) -> str:
+    """``北京时间 11月27日 03:20 发出的舆情预警通知``: which notification nobody signed for."""
+    return f"{format_deadline(sent.sent_at)} 发出的{NOTICE_KINDS[sent.kind].title}通知"
+
+
+def _unsigned_summary(sent: Announcement, facts: IncidentFacts, config: Config, now: datetime) -> list[str]:
+    period = config.clocks.acknowledge
+    lines = [
+        f"未签收的通知：{NOTICE_KINDS[sent.kind].title}通知“{one_line(sent.subject)}”",
+        f"发出时间：{format_beijing(sent.sent_at)}（北京时间），至今 {format_duration(now - sent.sent_at)} 无人签收"
+        f"（应在发出后 {format_duration(period)} 内签收）",
+    ]
+    if now < sent.sent_at + 2 * period:
+        escalate_at = format_deadline(sent.sent_at + 2 * period)
+        lines.append(f"{escalate_at} 前仍未签收的，将报告领导")
+    lines.append(f"签收：请登录值班台 {console_link(facts.id, config)}")
+    return lines
+
+
+def console_link(incident_id: int, config: Config) -> str:
+    """The incident's page on the duty console: ``{base_url}/incidents/{id}``."""
+    return f"{config.web.base_url.rstrip('/')}/incidents/{incident_id}"
 
 
 def _subject_prefix(facts: IncidentFacts) -> str:
@@ -378,6 +414,7 @@ def _incident_view(facts: IncidentFacts, config: Config) -> dict[str, Any]:
         place += "（不属本省管辖：不计时、不升级督办，供研判同类事件参考）"
     return {
         "id": facts.id,
+        "link": console_link(facts.id, config),
         "title": one_line(facts.title),
         "grade": grade_label(facts.grade),
         "reasons": facts.grade_reasons,

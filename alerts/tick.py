@@ -2,23 +2,33 @@
 
 Step in the flow: after ``detect``. For every incident that is open, active or quiet and was detected by
 ``now``: propose its official posts as releases, derive its clocks, and queue what is due (alert,
-upgrade, reminder, breach), each in the transaction that reads the state it depends on, once per
-idempotency key. Then the sources gone silent (blind spots) and the daily self-test; then the outbox
-is delivered. Nothing is remembered between ticks except what the database holds, so a tick can be
-repeated, run after a crash, or run by two processes at once.
+upgrade, reminder, breach, and the re-send and escalation of a sent alert nobody signed for), each in
+the transaction that reads the state it depends on, once per idempotency key. Then the sources gone
+silent (blind spots) and the daily self-test; then the outbox is delivered. Nothing is remembered
+between ticks except what the database holds, so a tick can be repeated, run after a crash, or run by
+two processes at once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 
-from alerts.clocks import Clock, clocks_of, due_notifications, live_events, start_of
+from alerts.clocks import (
+    Announcement,
+    Clock,
+    clocks_of,
+    due_notifications,
+    live_events,
+    start_of,
+    unacknowledged_notifications,
+)
 from alerts.compose import (
     AUTO_ACCEPTED,
     IncidentFacts,
@@ -27,7 +37,8 @@ from alerts.compose import (
     response_drafts,
     self_test_drafts,
 )
-from alerts.outbox import Checkpoint, DeliveryReport, ReplayClock, deliver, no_checkpoint
+from alerts.outbox import Checkpoint, DeliveryReport, deliver, no_checkpoint
+from storage import acknowledgements as acknowledgement_rows
 from storage import incidents as incident_rows
 from storage import outbox as rows
 from storage import responses
@@ -57,7 +68,7 @@ def tick(
     sessions: sessionmaker[Session],
     config: Config,
     now: datetime,
-    clock: ReplayClock | None = None,
+    clock: Callable[[], datetime] | None = None,
     checkpoint: Checkpoint = no_checkpoint,
 ) -> TickReport:
     report = TickReport()
@@ -110,6 +121,9 @@ def _evaluate_one(session: Session, config: Config, incident_id: int, now: datet
     clocks = clocks_of(facts, events, config, now)
     announced = max(rows.announced_grades(session, incident_id), key=grade_rank, default=None)
     due = due_notifications(facts, clocks, config, announced, now)
+    due += unacknowledged_notifications(
+        facts, announcements(session, incident_id, now), _signed(session, incident_id, now), config, now
+    )
     done = rows.queued_keys(session, [d.key for d in due])
     fresh = [d for d in due if d.key not in done]
     if not fresh:
@@ -121,6 +135,21 @@ def _evaluate_one(session: Session, config: Config, incident_id: int, now: datet
             queued[item.kind] += 1
             for draft in drafts[1:]:
                 rows.enqueue(session, draft, now)
+
+
+def announcements(session: Session, incident_id: int, now: datetime) -> list[Announcement]:
+    """The incident's alert and upgrade emails sent by ``now``, with the grade each announced."""
+    return [
+        Announcement(row.id, row.kind, row.subject, (row.headers or {}).get("X-Yuqing-Grade"), row.sent_at)
+        for row in rows.sent_announcements(session, incident_id, now)
+        if row.sent_at is not None
+    ]
+
+
+def _signed(session: Session, incident_id: int, now: datetime) -> datetime | None:
+    """When the incident was last acknowledged (签收), at or before ``now``."""
+    latest = acknowledgement_rows.latest(session, incident_id, now)
+    return latest.at if latest is not None else None
 
 
 class _AlreadyProposed(Exception):

@@ -361,3 +361,62 @@ class JobRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     runs: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Account(Base):
+    """A person who logs in to the console: a role, for department staff their 处室, an argon2id hash.
+
+    Failed logins are counted here (not in memory), so a restart does not lift a lock-out."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    department: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    desk_seen_at: Mapped[datetime | None]  # the last visit to the desk: what is new since
+
+
+class AuditEntry(Base):
+    """One action on the record: who, when, on what, before and after. Append-only: no code deletes or edits it."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_incident_at", "incident_id", "at"), Index("ix_audit_log_at", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    account: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(100))
+    incident_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Acknowledgement(Base):
+    """An officer signed for an incident's alerts (签收): what was sent before ``at`` is acknowledged."""
+
+    __tablename__ = "acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    account: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class Comment(Base):
+    """A remark on an incident by anyone logged in (leadership included)."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    account: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -101,6 +101,26 @@ def announced_grades(session: Session, incident_id: int) -> list[str]:
         )
     )
     return [str(headers["X-Yuqing-Grade"]) for headers in rows if headers and headers.get("X-Yuqing-Grade")]
+
+
+def sent_announcements(session: Session, incident_id: int, now: datetime) -> list[OutboxMessage]:
+    """The incident's alert and upgrade emails delivered at or before ``now`` (``sent_at`` set), oldest first.
+
+    Rows still pending, failing or unconfirmed have no ``sent_at``: nobody can be asked to sign for them yet.
+    """
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.incident_id == incident_id,
+                OutboxMessage.kind.in_(("alert", "upgrade")),
+                OutboxMessage.channel == "email",
+                OutboxMessage.sent_at.is_not(None),
+                OutboxMessage.sent_at <= now,
+            )
+            .order_by(OutboxMessage.sent_at, OutboxMessage.id)
+        )
+    )
 
 
 def recover_expired(session: Session, now: datetime) -> tuple[int, list[OutboxMessage]]:
@@ -263,3 +283,27 @@ def first_alert(session: Session, incident_id: int, as_of: datetime) -> datetime
 def _changed(session: Session, statement: Any) -> int:
     """Run an INSERT or UPDATE; the number of rows it changed."""
     return int(getattr(session.execute(statement), "rowcount", 0) or 0)
+
+
+def of_incident(session: Session, incident_id: int) -> list[OutboxMessage]:
+    """Every notification about one incident, oldest first (the incident page's timeline)."""
+    statement = select(OutboxMessage).where(OutboxMessage.incident_id == incident_id)
+    return list(session.scalars(statement.order_by(OutboxMessage.created_at, OutboxMessage.id)))
+
+
+def troubled(session: Session, limit: int = 50) -> list[OutboxMessage]:
+    """Deliveries that failed or are unconfirmed, or are being retried, newest first."""
+    statement = (
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.status.in_(("failed", "unconfirmed")), OutboxMessage.last_error.is_not(None)))
+        .where(OutboxMessage.status != "sent")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def last_sent(session: Session, kind: str) -> OutboxMessage | None:
+    """The newest notification of ``kind`` (e.g. ``self_test``), whatever its status."""
+    statement = select(OutboxMessage).where(OutboxMessage.kind == kind)
+    return session.scalar(statement.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(1))

@@ -7,6 +7,7 @@ Every read that depends on time takes ``now``: a replay (``--now``) sees only wh
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -107,4 +108,15 @@ def responses_as_of(session: Session, incident_id: int, as_of: datetime) -> list
             title, text = row if row is not None else (None, None)
         body = f"{title}。{text}" if title and text else text
         found.append(Response(event.kind, event.at, event.url, event.channel, event.place, body))
+    return found
+
+
+def events_of_many(session: Session, incident_ids: Sequence[int]) -> dict[int, list[IncidentEvent]]:
+    """:func:`events_of` for several incidents in one query."""
+    found: dict[int, list[IncidentEvent]] = {i: [] for i in incident_ids}
+    if not incident_ids:
+        return found
+    statement = select(IncidentEvent).where(IncidentEvent.incident_id.in_(list(incident_ids)))
+    for event in session.scalars(statement.order_by(IncidentEvent.at, IncidentEvent.id)):
+        found[event.incident_id].append(event)
     return found

@@ -73,6 +73,8 @@ NOTICE_KINDS: dict[str, NoticeKind] = {
     "upgrade": NoticeKind("升级", "等级上调"),
     "reminder": NoticeKind("提醒", "时限提醒"),
     "breach": NoticeKind("超时", "超时未回应"),
+    "unacknowledged": NoticeKind("未签收", "预警未签收（再次提醒）"),
+    "escalation": NoticeKind("上报", "预警未签收，报告领导"),
     "response": NoticeKind("回应", "回应已记录"),
     "blind_spot": NoticeKind("盲区", "监测盲区"),
     "self_test": NoticeKind("自检", "通道自检"),
@@ -130,4 +132,33 @@ OUTBOX_STATUSES: dict[str, str] = {
     "unconfirmed": "投递结果未确认",
     "sent": "已发送",
     "skipped": "无收件人未发送",
+}
+
+# Console accounts (yuqing web, yuqing users): what each role may do is in yuqing/web/permissions.py.
+ACCOUNT_ROLES: dict[str, str] = {
+    "duty": "值班员",
+    "department": "处室",
+    "leadership": "领导",
+    "admin": "管理员",
+}
+
+# What the audit log records (yuqing audit, the console's record).
+AUDIT_ACTIONS: dict[str, str] = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "account_locked": "账户锁定",
+    "logout": "退出",
+    "forbidden": "越权操作被拒绝",
+    "acknowledge": "签收",
+    "respond": "记录回应",
+    "revoke": "撤销回应",
+    "grade": "手工定级",
+    "merge": "合并事件",
+    "split": "拆分事件",
+    "correct": "更正标注",
+    "comment": "批注",
+    "account_add": "新建账户",
+    "account_disable": "停用账户",
+    "account_enable": "启用账户",
+    "account_password": "重设密码",
 }

@@ -1,5 +1,5 @@
 """Alerts fixtures: a real SMTP server (aiosmtpd) on loopback, a migrated database with a config that
-points at both, and helpers that insert incidents, posts and grade history directly."""
+points at both, and helpers that insert incidents, posts, grade history and acknowledgements directly."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from storage import acknowledgements
 from storage.db import migrate
 from storage.models import Document, GradeChange, Incident, IncidentDocument, Source
 from yuqing.instants import BEIJING
@@ -153,6 +154,12 @@ def add_post(
     session.add(IncidentDocument(document_id=document.id, incident_id=incident.id, joined_at=published_at))
     session.flush()
     return document
+
+
+def acknowledge(engine: Engine, incident_id: int, at: datetime, account: str = "duty01") -> None:
+    """An officer signs for the incident's alerts (签收) at ``at``, as the duty console records it."""
+    with Session(engine) as session, session.begin():
+        acknowledgements.acknowledge(session, incident_id, account, at)
 
 
 @dataclass

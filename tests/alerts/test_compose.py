@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from alerts.webhooks import dingtalk_sign, payload
 from storage.models import OutboxMessage
-from tests.alerts.conftest import MailServer, WebhookServer, add_incident, add_post, bj, iso
+from tests.alerts.conftest import MailServer, WebhookServer, acknowledge, add_incident, add_post, bj, iso
 from yuqing import cli
 
 EVIL_TITLE = "塔吊倒塌\r\nBcc: evil@attacker.example\r\nX-Evil: 1\n\nbody"
@@ -70,16 +70,19 @@ def test_quiet_hours_hold_back_lower_grades_but_never_major(
 ) -> None:
     config = alerts_config(smtp_server.port, alerts='quiet_hours = "22:00-07:00"')
     with Session(engine) as session, session.begin():
-        for title, grade in (("较大事件", "large"), ("重大事件", "major")):
+        ids = [
             add_incident(
                 session,
                 title=title,
                 grades=[(bj("11-27 01:00"), grade)],
                 first_reported_at=bj("11-27 00:50"),
                 detected_at=bj("11-27 01:00"),
-            )
+            ).id
+            for title, grade in (("较大事件", "large"), ("重大事件", "major"))
+        ]
     assert _tick(config, bj("11-27 01:00")) == 0
     assert [str(m.message["Subject"]) for m in smtp_server.mailbox.wait_for(1)] == ["[重大] 舆情预警：重大事件"]
+    acknowledge(engine, ids[1], bj("11-27 01:05"))  # signed for: neither sent again nor escalated
     with Session(engine) as session:
         held = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).one()
     assert held.next_attempt_at == bj("11-27 07:00")

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import IncidentEvent, OutboxMessage
-from tests.alerts.conftest import MailServer, add_incident, add_post, bj, iso
+from tests.alerts.conftest import MailServer, acknowledge, add_incident, add_post, bj, iso
 from yuqing import cli
 
 RELEASE = "https://zjt.shandong.gov.cn/art/2026/11/27/art_1.html"
@@ -110,6 +110,7 @@ def test_an_official_post_is_proposed_as_the_release(
         incident_id = incident.id
     run = lambda *a: cli.main(["--config", str(config), *a])  # noqa: E731
     assert run("alerts", "tick", "--now", iso(bj("11-27 04:00"))) == 0  # not published yet
+    acknowledge(engine, incident_id, bj("11-27 04:05"))
     assert run("alerts", "tick", "--now", iso(bj("11-27 04:40"))) == 0
     assert run("alerts", "tick", "--now", iso(bj("11-27 04:50"))) == 0  # proposed once
     with Session(engine) as session:

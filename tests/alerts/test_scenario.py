@@ -1,5 +1,8 @@
 """Thirty hours of one incident, driven through ``yuqing alerts tick --now`` every ten minutes against a
-real SMTP server: exactly the expected emails, to the expected people, with the expected headers."""
+real SMTP server: exactly the expected emails, to the expected people, with the expected headers.
+
+The duty officer signs for the first alert at once; nobody signs for the upgrade, so it is sent again
+15 minutes after it left and reported to the leadership 30 minutes after."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tests.alerts.conftest import MailServer, Received, add_incident, add_post, bj, iso
+from tests.alerts.conftest import MailServer, Received, acknowledge, add_incident, add_post, bj, iso
 from yuqing import cli
 
 DUTY = {"duty@zjt.example.cn", "duty2@zjt.example.cn"}
@@ -22,6 +25,8 @@ EXPECTED = [
     ("11-27 03:20", "alert", DUTY | DEPARTMENT, ["[较大]", "舆情预警"]),
     ("11-27 03:20", "self_test", DUTY, ["[自检]"]),
     ("11-27 04:30", "upgrade", DUTY | DEPARTMENT, ["[重大]", "等级上调为重大"]),
+    ("11-27 04:50", "unacknowledged", DUTY | DEPARTMENT, ["[重大]", "预警未签收，再次提醒"]),
+    ("11-27 05:10", "escalation", DUTY | LEADERSHIP, ["[重大]", "预警未签收，报告领导"]),
     ("11-27 05:30", "reminder", DUTY | DEPARTMENT, ["[重大]", "发布权威信息剩余2小时"]),
     ("11-27 06:30", "reminder", DUTY | DEPARTMENT, ["[重大]", "发布权威信息剩余1小时"]),
     ("11-27 06:50", "response", DUTY | DEPARTMENT, ["已记录权威信息发布"]),
@@ -77,6 +82,8 @@ def test_thirty_hours_send_exactly_the_expected_emails(
         if stamp == "11-27 05:30":  # evaluating twice queues nothing twice
             assert run("alerts", "tick", "--now", iso(now)) == 0
         got += [(stamp, mail) for mail in smtp_server.mailbox.take()]
+        if stamp == "11-27 03:20":
+            acknowledge(engine, incident_id, bj("11-27 03:25"))
         if stamp == "11-27 06:40":
             url = "https://zjt.shandong.gov.cn/art/2026/11/27/art_1.html"
             args = ["respond", str(incident_id), "--release", url, "--at", iso(bj("11-27 06:40"))]
@@ -114,6 +121,8 @@ def test_thirty_hours_send_exactly_the_expected_emails(
     upgrade = incident_mails[1].text()
     assert "发布权威信息：剩余 3小时（截止 北京时间 11月27日 07:30）" in upgrade
     assert "召开新闻发布会：剩余 22小时（截止 北京时间 11月28日 02:30）" in upgrade
+    unsigned = next(m for m in incident_mails if m.kind == "unacknowledged").text()
+    assert "北京时间 11月27日 04:30 发出的等级上调通知已过 19分钟，仍无人签收" in unsigned
     breach = next(m for m in incident_mails if m.kind == "breach").text()
     assert "召开新闻发布会：已到截止时间，尚未完成" in breach
     assert "发布权威信息：已按时完成" in breach
@@ -121,4 +130,4 @@ def test_thirty_hours_send_exactly_the_expected_emails(
     capsys.readouterr()
     assert run("alerts", "outbox") == 0
     listing = capsys.readouterr().out
-    assert "已发送 13" in listing and "待发送" not in listing
+    assert "已发送 15" in listing and "待发送" not in listing

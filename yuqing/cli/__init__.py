@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from yuqing import config as config_module
-from yuqing.cli import alerts, crawl, daemon, documents, incidents, reports, tagger
+from yuqing.cli import alerts, crawl, daemon, documents, incidents, reports, tagger, web
 from yuqing.cli.args import ArgumentParser
 from yuqing.errors import MonitorError
 from yuqing.runtime import Runtime, build, configure_logging
@@ -27,7 +27,7 @@ from yuqing.runtime import Runtime, build, configure_logging
 logger = logging.getLogger("yuqing")
 
 # The command groups, in the order of ``yuqing --help``.
-COMMAND_GROUPS: tuple[ModuleType, ...] = (documents, tagger, crawl, incidents, alerts, reports, daemon)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (documents, tagger, crawl, incidents, alerts, reports, daemon, web)
 
 
 def _config_option() -> argparse.ArgumentParser:

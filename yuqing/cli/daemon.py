@@ -61,7 +61,34 @@ def cmd_status(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace, _runtime: Runtime | None) -> int:
-    from yuqing.simweb.demo import play
+DEMO_ACCOUNT = ("demo", "demo-duty-2026")  # a duty officer of the demo's own database, on loopback only
 
-    return play(args.dir)
+
+def cmd_demo(args: argparse.Namespace, _runtime: Runtime | None) -> int:
+    from datetime import UTC, datetime
+
+    from yuqing import config as config_module
+    from yuqing.runtime import build
+    from yuqing.simweb.corpus import DEFAULT_START
+    from yuqing.simweb.demo import STEPS, play
+    from yuqing.web import accounts
+
+    status = play(args.dir)
+    if status != 0:
+        return status
+    config_path = args.dir.resolve() / "config.toml"
+    runtime = build(config_module.load(config_path))
+    try:
+        username, password = DEMO_ACCOUNT
+        accounts.add(
+            runtime.sessions, runtime.config, username, "duty", None, password, datetime.now(UTC), accounts.COMMAND_LINE
+        )
+    finally:
+        runtime.dispose()
+    end = (DEFAULT_START + STEPS[-1]).isoformat()
+    print(f"值班台：运行 make console（即 yuqing --config {config_path} web --now {end}），", flush=True)
+    print(
+        f"  然后在浏览器打开 http://127.0.0.1:8080/ ，用户名 {username}，密码 {password}（仅用于本机演示）。",
+        flush=True,
+    )
+    return 0

@@ -240,6 +240,7 @@ class ClocksConfig(Section):
     reminders_release: list[Duration] = [timedelta(hours=2), timedelta(hours=1), timedelta(minutes=30)]
     reminders_press_conference: list[Duration] = [timedelta(hours=6), timedelta(hours=2)]
     reminders_response: list[Duration] = [timedelta(hours=12), timedelta(hours=2)]
+    acknowledge: Duration = timedelta(minutes=15)
 
     @model_validator(mode="after")
     def _response_below_release(self) -> ClocksConfig:
@@ -326,6 +327,9 @@ class IncidentsConfig(Section):
 # --- alerts (预警): routing, quiet hours, delivery, webhooks ----------------------------------------
 
 RecipientGroup = Literal["duty", "leadership", "department"]
+NoticeKindName = Literal[
+    "alert", "upgrade", "reminder", "breach", "unacknowledged", "escalation", "response", "blind_spot", "self_test"
+]
 _QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -345,6 +349,8 @@ class RouteConfig(Section):
     upgrade: list[RecipientGroup] = ["duty", "department"]
     reminder: list[RecipientGroup] = ["duty", "department"]
     breach: list[RecipientGroup] = ["duty", "department", "leadership"]
+    unacknowledged: list[RecipientGroup] = ["duty", "department"]
+    escalation: list[RecipientGroup] = ["duty", "leadership"]
     response: list[RecipientGroup] = ["duty", "department"]
     blind_spot: list[RecipientGroup] = ["duty"]
     self_test: list[RecipientGroup] = ["duty"]
@@ -358,7 +364,7 @@ class WebhookConfig(Section):
     url: str | None = Field(default=None, pattern=r"^https?://")
     url_env: EnvName | None = None
     secret_env: EnvName | None = None
-    kinds: list[Literal["alert", "upgrade", "reminder", "breach", "response", "blind_spot", "self_test"]] = [
+    kinds: list[NoticeKindName] = [
         "alert",
         "upgrade",
         "breach",
@@ -413,6 +419,16 @@ class SourceSecrets:
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
+class WebConfig(Section):
+    """The duty console (``yuqing web``)."""
+
+    base_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^/\s]+(/[^\s]*)?$")
+    secret_env: EnvName = "YUQING_WEB_SECRET"
+    session_lifetime: Duration = timedelta(hours=12)
+    lockout_failures: int = Field(default=5, ge=1, le=100)
+    lockout_for: Duration = timedelta(minutes=15)
+
+
 class Config(Section):
     """The whole of config.toml, validated, with secrets resolved from the environment."""
 
@@ -428,6 +444,7 @@ class Config(Section):
     crawl: CrawlConfig = CrawlConfig()
     incidents: IncidentsConfig = IncidentsConfig()
     alerts: AlertsConfig = AlertsConfig()
+    web: WebConfig = WebConfig()
 
     _path: Path = PrivateAttr(default=DEFAULT_PATH)
     _smtp_password: str | None = PrivateAttr(default=None)

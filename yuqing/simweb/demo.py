@@ -13,6 +13,9 @@ live: one crawl child process (``python -m crawlers --now``) over every source, 
   department's 情况通报 at T+3 h is accepted as the release; the toll reaches 11 (重大): the release was
   on time, no press conference is recorded, so reminders come and the 24 h breach goes to the leadership.
 
+Nobody signs for an alert (签收) in the demo, so each alert and upgrade of 较大 or above is sent again and
+reported to the leadership at the next step (``[clocks] acknowledge``).
+
 Monday 08:30 the weekly digest is written, then an evaluation of each incident; a Chinese summary ends it.
 Nothing leaves the machine; the ``YUQING_*`` environment is not passed to the crawl children.
 """
