@@ -132,3 +132,28 @@ def test_silence_limit_defaults_to_six_intervals(write_config) -> None:
         '[[sources]]\nname = "a"\ntype = "feed"\nurl = "http://a.example/rss"\ntier = "local"\ninterval = "5m"\n'
     )
     assert config.load(path, {}).sources[0].silence_limit == timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    "section, key",
+    [
+        ("alerts", "lease"),
+        ("alerts", "retry_initial"),
+        ("alerts", "retry_max"),
+        ("schedule", "alerts_tick"),
+        ("crawl", "download_timeout"),
+        ("clocks", "release"),
+        ("clocks", "acknowledge"),
+    ],
+)
+def test_a_zero_duration_is_refused_where_it_would_spin_or_breach_at_once(write_config, section: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError) as raised:
+        config.load(write_config(f'[{section}]\n{key} = "0s"\n'))
+    assert f"[{section}].{key}: 不能短于" in str(raised.value)
+
+
+def test_a_source_polled_every_zero_seconds_is_refused(write_config) -> None:  # type: ignore[no-untyped-def]
+    source = '[[sources]]\nname = "快讯"\ntype = "feed"\nurl = "https://a.cn/rss"\ntier = "local"\ninterval = "0s"\n'
+    with pytest.raises(ConfigError) as raised:
+        config.load(write_config(source))
+    assert "interval" in str(raised.value) and "不能短于 1s" in str(raised.value)

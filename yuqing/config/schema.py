@@ -96,6 +96,21 @@ def check_database_url(url: str) -> None:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _at_least(minimum: timedelta, text: str) -> AfterValidator:
+    def check(value: timedelta) -> timedelta:
+        if value < minimum:
+            raise ValueError(f"不能短于 {text}（写成 \"{text}\" 或更长）")
+        return value
+
+    return AfterValidator(check)
+
+
+# Durations that must not be zero: a zero lease, retry, tick, interval, timeout or deadline makes the daemon spin
+# or every clock breach at once.
+Seconds = Annotated[Duration, _at_least(timedelta(seconds=1), "1s")]
+Minutes = Annotated[Duration, _at_least(timedelta(minutes=1), "1m")]
 Address = Annotated[str, AfterValidator(_check_address)]
 EnvName = Annotated[str, AfterValidator(_check_env_name)]
 Crontab = Annotated[str, AfterValidator(_check_crontab)]
@@ -123,7 +138,7 @@ class SourceConfig(Section):
     name: str = Field(min_length=1)
     type: Literal["feed", "site", "weibo", "board", "official"]
     url: str = Field(pattern=r"^https?://")
-    interval: Duration = timedelta(minutes=10)
+    interval: Seconds = timedelta(minutes=10)
     tier: Literal["central", "provincial", "local", "self_media", "official"]
     enabled: bool = True
     silence_after: Duration | None = None
@@ -231,16 +246,16 @@ class GradingConfig(Section):
 
 
 class ClocksConfig(Section):
-    release: Duration = timedelta(hours=5)
-    press_conference: Duration = timedelta(hours=24)
-    follow_up: Duration = timedelta(hours=12)
-    response: Duration = timedelta(hours=48)
+    release: Minutes = timedelta(hours=5)
+    press_conference: Minutes = timedelta(hours=24)
+    follow_up: Minutes = timedelta(hours=12)
+    response: Minutes = timedelta(hours=48)
     release_min_grade: Grade = "major"
     response_min_grade: Grade = "large"
     reminders_release: list[Duration] = [timedelta(hours=2), timedelta(hours=1), timedelta(minutes=30)]
     reminders_press_conference: list[Duration] = [timedelta(hours=6), timedelta(hours=2)]
     reminders_response: list[Duration] = [timedelta(hours=12), timedelta(hours=2)]
-    acknowledge: Duration = timedelta(minutes=15)
+    acknowledge: Minutes = timedelta(minutes=15)
 
     @model_validator(mode="after")
     def _response_below_release(self) -> ClocksConfig:
@@ -250,7 +265,7 @@ class ClocksConfig(Section):
 
 
 class ScheduleConfig(Section):
-    alerts_tick: Duration = timedelta(minutes=1)
+    alerts_tick: Seconds = timedelta(minutes=1)
     weekly_digest: Crontab = "30 8 * * mon"
     self_test: Crontab = "0 8 * * *"
 
@@ -262,7 +277,7 @@ class SmtpConfig(Section):
     username: str | None = None
     password_env: EnvName = "YUQING_SMTP_PASSWORD"
     sender: Address = "住建舆情监测 <yuqing@localhost>"
-    timeout: Duration = timedelta(seconds=30)
+    timeout: Seconds = timedelta(seconds=30)
 
 
 class JurisdictionConfig(Section):
@@ -273,13 +288,14 @@ class CrawlConfig(Section):
     """How politely and how hard the crawlers fetch (scrapy settings are derived from this)."""
 
     user_agent: str = Field(default="Mozilla/5.0 (compatible; ZhujianYuqing/0.1; +yuqing@localhost)", min_length=1)
-    download_timeout: Duration = timedelta(seconds=30)
+    download_timeout: Seconds = timedelta(seconds=30)
     max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     retries: int = Field(default=2, ge=0, le=10)
     retry_backoff: Duration = timedelta(seconds=2)
     concurrency_per_domain: int = Field(default=2, ge=1, le=64)
     autothrottle: bool = True
     near_duplicate_window: Duration = timedelta(days=7)
+    max_text_chars: int = Field(default=200_000, ge=1_000, le=10_000_000)
     queue: Literal["memory", "redis"] = "memory"
     redis_url: RedisUrl | None = None
     redis_url_env: EnvName | None = None
@@ -387,9 +403,9 @@ class AlertsConfig(Section):
     quiet_hours: QuietHours | None = None
     self_test: bool = True
     top_posts: int = Field(default=5, ge=1, le=20)
-    retry_initial: Duration = timedelta(minutes=1)
-    retry_max: Duration = timedelta(minutes=30)
-    lease: Duration = timedelta(minutes=10)
+    retry_initial: Seconds = timedelta(minutes=1)
+    retry_max: Seconds = timedelta(minutes=30)
+    lease: Seconds = timedelta(minutes=10)
     escalate_after: Duration = timedelta(minutes=15)
     route: RouteConfig = RouteConfig()
     webhooks: list[WebhookConfig] = []
@@ -424,9 +440,9 @@ class WebConfig(Section):
 
     base_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^/\s]+(/[^\s]*)?$")
     secret_env: EnvName = "YUQING_WEB_SECRET"
-    session_lifetime: Duration = timedelta(hours=12)
+    session_lifetime: Minutes = timedelta(hours=12)
     lockout_failures: int = Field(default=5, ge=1, le=100)
-    lockout_for: Duration = timedelta(minutes=15)
+    lockout_for: Minutes = timedelta(minutes=15)
 
 
 class Config(Section):
