@@ -205,7 +205,10 @@ def _build_ago(match: re.Match[str], now: datetime) -> datetime | None:
         return None
     unit = match.group("unit")
     seconds = {"秒": 1, "分钟": 60, "小时": 3600, "钟头": 3600, "天": 86400, "日": 86400, "周": 604800}
-    return now - timedelta(seconds=count * seconds.get(unit, 604800))
+    try:
+        return now - timedelta(seconds=count * seconds.get(unit, 604800))
+    except OverflowError:  # "1100000105分钟前": no date at all
+        return None
 
 
 def _build_just_now(match: re.Match[str], now: datetime) -> datetime | None:

@@ -30,6 +30,7 @@ from incidents.grouping import FingerprintCache, Placer, load_pending
 from incidents.jurisdiction import home_province
 from incidents.lifecycle import Transition, advance
 from incidents.members import load_members_of
+from storage import documents as document_rows
 from storage import incidents as incident_rows
 from storage.db import transaction
 from yuqing.config import Config
@@ -128,14 +129,17 @@ def assess_batch(
 
 
 def scan(session: Session, now: datetime) -> tuple[list[int], int]:
-    """The ids to place (oldest publication first) and the new cursor."""
+    """The ids to place (oldest publication first) and the new cursor. An untagged document holds the cursor
+    back, unless the tagger set it aside: tagged later, it sends the cursor back itself (``storage.tags.release``)."""
     low_water = incident_rows.low_water(session)
     rows = incident_rows.scan_rows(session, low_water)
+    set_aside = document_rows.quarantined_ids(session, low_water)
     pending: list[tuple[datetime, int]] = []
     blocked: list[int] = []
     for document_id, published_at, tagged, placed, _topical in rows:
         if not tagged:
-            blocked.append(document_id)
+            if document_id not in set_aside:
+                blocked.append(document_id)
         elif not placed:
             if published_at <= now:
                 pending.append((published_at, document_id))

@@ -20,7 +20,7 @@ from incidents.thread import Thread, thread_of
 from storage import incidents as incident_rows
 from storage import responses as response_rows
 from yuqing.config import Config
-from yuqing.formatting import format_duration
+from yuqing.formatting import format_duration, printable
 from yuqing.instants import format_beijing, to_beijing
 from yuqing.vocabulary import CASUALTIES, GRADES, INCIDENT_STATUSES, LISTED_STATUSES, SOURCE_TIERS, TOPICS
 
@@ -208,7 +208,7 @@ def table(found: list[View]) -> str:
             f"{format_beijing(incident.first_reported_at):<18} {len(v.members):>4}  {v.spread.sources:>4}  "
             f"{place:<14} {topics:<18} {next_deadline(v.clocks):<18} {incident.title}"
         )
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # titles come from posts: their control characters are shown, not obeyed
 
 
 def details(v: View, config: Config) -> str:
@@ -249,7 +249,7 @@ def details(v: View, config: Config) -> str:
         lines += [f"  {format_beijing(m.published_at)} {m.headline} {m.url}" for m in v.thread.letters]
     lines.append("代表性帖文：")
     lines += [f"  {format_beijing(m.published_at)} {m.source}：{m.headline} {m.url}" for m in v.representatives]
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # titles and headlines come from posts: control characters shown, not obeyed
 
 
 def place_text(incident: Incident) -> str:

@@ -26,6 +26,8 @@ Resolution (in 北京时间):
 - A date without any time (``11月27日``) stands for 00:00 that day, and is used only when no chosen
   expression states a time on that date.
 - Nothing after publication + :data:`FUTURE_TOLERANCE` is returned.
+- Only dates in :data:`YEARS` are read, against a publication in those years (any other publication reads None):
+  so no arithmetic on a date ever leaves the calendar of ``datetime`` (a post stamped 9999-12-31 is still tagged).
 
 Which expression is the event's: not a reporting time, a range end or a plan (after ``截至 截止 至 到 将 将于 定于
 拟 计划 预计 记者``), and not a period or a deadline (before ``起 以来 至今 前 后 内 开始``) or a dateline
@@ -55,6 +57,9 @@ logger = logging.getLogger(__name__)
 FUTURE_TOLERANCE = timedelta(minutes=15)
 # A date up to this far after publication is read as upcoming, never as a year (or month) ago.
 UPCOMING_WINDOW = timedelta(days=7)
+# The years a stated date or a publication may fall in: far enough from year 1 and year 9999 that adding or
+# taking days, a week or a time zone never overflows.
+YEARS = range(1900, 3000)
 
 
 def occurred_at(text: str, published_at: datetime) -> tuple[datetime, str] | None:
@@ -64,6 +69,8 @@ def occurred_at(text: str, published_at: datetime) -> tuple[datetime, str] | Non
     """
     if published_at.tzinfo is None:
         raise ValueError("published_at must be timezone-aware")
+    if not (YEARS.start < published_at.year < YEARS.stop - 1):  # its 北京时间 and the week after stay in YEARS
+        return None
     expressions = _read_expressions(text, published_at)
     chosen = _choose(text, expressions)
     if chosen is None or chosen.instant is None:
@@ -299,7 +306,7 @@ def _small_int(numeral: str | None) -> int | None:
 
 
 def _valid_date(year: int, month: int | None, day: int | None) -> date | None:
-    if month is None or day is None or not (1 <= year <= 9999 and 1 <= month <= 12):
+    if month is None or day is None or year not in YEARS or not 1 <= month <= 12:
         return None
     if not 1 <= day <= calendar.monthrange(year, month)[1]:
         return None

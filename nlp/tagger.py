@@ -2,6 +2,10 @@
 
 Built once (``Tagger.load``) by the composition root and passed to whoever tags: the crawl
 pipeline, ``yuqing tag``, ``yuqing classify``. It owns its segmenter and models; nothing global.
+
+Its work per post is bounded: it reads the first :data:`MAX_TAG_CHARS` characters of the title and text joined,
+for the topics and sentiment, the places, the casualties, the occurrence time and the keywords alike. What a post
+says about its event is said at its start; a longer post (a whole report, a pasted thread) costs no more.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from nlp.segment import Segmenter
 logger = logging.getLogger(__name__)
 
 MIN_CHINESE_CHARS = 4
+MAX_TAG_CHARS = 20_000
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -82,7 +87,7 @@ class Tagger:
     def tag_many(self, posts: Sequence[Post], keywords: bool = False) -> list[Tags]:
         if not posts:
             return []
-        texts = [join_title(p.title, p.text) for p in posts]
+        texts = [join_title(p.title[:MAX_TAG_CHARS], p.text[:MAX_TAG_CHARS])[:MAX_TAG_CHARS] for p in posts]
         scores, sentiments = self.models.score([prepare(self.segmenter, t) for t in texts])
         chosen = [t if _enough_chinese(text) else [] for t, text in zip(self.models.decide(scores), texts, strict=True)]
         results = []

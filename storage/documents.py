@@ -2,6 +2,20 @@
 
 A document is identified by its canonical URL (``storage.urls``); storing uses the database's
 ``ON CONFLICT DO NOTHING``, so two writers racing on the same post still store it once.
+
+What the door (``parse_lines``, the reader of ``yuqing ingest``) turns away, each as a rejected line with its
+number and a Chinese reason, so that one bad line never costs the others: a ``published_at`` before
+:data:`EARLIEST` or more than :data:`FUTURE_LIMIT` after now (or beyond the calendar), a metric larger than its
+column holds, a lone surrogate (no encoding can store it), a NUL (PostgreSQL refuses it in text; it marks a
+broken line), a source name or canonical URL longer than its column. What every record gets, from the door or the
+crawler: control characters that XML and Word refuse are removed from its strings (:func:`clean_text`).
+
+Storing caps the text at ``max_text_chars`` (``config.crawl.max_text_chars``, by default :data:`MAX_TEXT_CHARS`)
+and notes the cut at its end, in the text itself, so every reader sees it: ``（正文过长，已截断至 200000 字）``
+(:func:`cap_text`). An author name is cut at its column's 500 characters.
+
+A document the tagger could not process is set aside (``quarantined_at``, ``quarantine_reason``; written by
+``storage.tags.set_aside``); :func:`quarantined` and :func:`quarantine_count` list and count them.
 """
 
 from __future__ import annotations
@@ -12,10 +26,10 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -29,6 +43,28 @@ from yuqing.instants import parse_instant, to_beijing
 logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"\s+")
+
+# The range of instants a document may carry: nothing was posted on the Chinese web before 1990, and nothing is
+# published tomorrow. Checked at the door (``parse_lines``), against the ``now`` it is given.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_LIMIT = timedelta(days=1)
+
+# The longest text stored for one document when the caller gives no limit (``config.crawl.max_text_chars``).
+MAX_TEXT_CHARS = 200_000
+TRUNCATION_NOTE = "\n（正文过长，已截断至 {limit} 字）"
+
+# What the columns hold (storage.models): INTEGER counts, a BIGINT view count, VARCHAR lengths.
+MAX_INT = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
+MAX_SOURCE_CHARS = 200
+MAX_AUTHOR_CHARS = 500
+MAX_URL_CHARS = 2000
+
+# Characters XML (so Word) refuses, and the C1 controls and DEL that only drive terminals. Tab, line feed and
+# carriage return stay; the ones that separate words (vertical tab, form feed, the information separators, NEL)
+# become a space, the others are dropped.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 NEAR_DUPLICATE_CANDIDATES = 200
 
@@ -50,13 +86,43 @@ _NEAR_DUPLICATE_CANDIDATES = (
 )
 
 
+def clean_text(text: str) -> str:
+    """``text`` without the control characters XML and Word refuse (tab, line feed and carriage return stay): a
+    separating one (vertical tab, form feed, NEL ...) becomes a space, any other is dropped."""
+    return _CONTROL.sub(lambda match: " " if match.group().isspace() else "", text)
+
+
+def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with the cut noted at its end; a text within the limit unchanged.
+    Capping a capped text again changes nothing."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + TRUNCATION_NOTE.format(limit=limit)
+
+
+def _refuse_unstorable(value: str, info: ValidationInfo) -> str:
+    """A string no database can store is refused; at the door (a ``now`` in the context) a NUL too."""
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        raise ValueError(f"含有无效的 Unicode 字符（孤立的代理项 U+{ord(surrogate.group()):04X}），无法保存")
+    if "\x00" in value and _door(info) is not None:
+        raise ValueError("含有空字符（\\u0000），该行可能已损坏")
+    return value
+
+
+def _door(info: ValidationInfo) -> datetime | None:
+    """The ``now`` of the door's validation context; None when a record is built in the program (the crawler)."""
+    now = info.context.get("now") if isinstance(info.context, dict) else None
+    return now if isinstance(now, datetime) else None
+
+
 class Metrics(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    reposts: int | None = Field(default=None, ge=0)
-    comments: int | None = Field(default=None, ge=0)
-    likes: int | None = Field(default=None, ge=0)
-    views: int | None = Field(default=None, ge=0)
+    reposts: int | None = Field(default=None, ge=0, le=MAX_INT)
+    comments: int | None = Field(default=None, ge=0, le=MAX_INT)
+    likes: int | None = Field(default=None, ge=0, le=MAX_INT)
+    views: int | None = Field(default=None, ge=0, le=MAX_BIGINT)
 
 
 class DocumentRecord(BaseModel):
@@ -68,34 +134,56 @@ class DocumentRecord(BaseModel):
     title: str = ""
     text: str
     published_at: datetime
-    source: str = Field(min_length=1)
+    source: str = Field(min_length=1, max_length=MAX_SOURCE_CHARS)
     kind: Literal["news", "social", "forum", "official"]
     author: str | None = None
     metrics: Metrics = Metrics()
 
     @field_validator("url")
     @classmethod
-    def _absolute(cls, value: str) -> str:
-        canonicalize_url(value)
+    def _absolute(cls, value: str, info: ValidationInfo) -> str:
+        _refuse_unstorable(value, info)
+        if _CONTROL.search(value.strip()):
+            raise ValueError("网址含有控制字符")
+        if len(canonicalize_url(value)) > MAX_URL_CHARS:
+            raise ValueError(f"网址过长（超过 {MAX_URL_CHARS} 个字符）")
         return value.strip()
+
+    @field_validator("title", "source", "author")
+    @classmethod
+    def _clean(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else clean_text(_refuse_unstorable(value, info))
 
     @field_validator("text")
     @classmethod
-    def _not_empty(cls, value: str) -> str:
-        if not value.strip():
+    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
+        value = clean_text(_refuse_unstorable(value, info)).strip()
+        if not value:
             raise ValueError("正文不能为空")
-        return value.strip()
+        return value
 
     @field_validator("published_at", mode="before")
     @classmethod
-    def _instant(cls, value: Any) -> datetime:
+    def _instant(cls, value: Any, info: ValidationInfo) -> datetime:
         if isinstance(value, datetime):
-            return value
-        return parse_instant(value)
+            instant = value
+        else:
+            try:
+                instant = parse_instant(value)
+            except OverflowError:  # 0001-01-01T00:00+08:00 is a valid text whose UTC instant is before year 1
+                raise ValueError(_out_of_range(value)) from None
+        now = _door(info)
+        if now is not None and instant.tzinfo is not None and not EARLIEST <= instant <= now + FUTURE_LIMIT:
+            raise ValueError(_out_of_range(value))
+        return instant
 
     @property
     def canonical_url(self) -> str:
         return canonicalize_url(self.url)
+
+
+def _out_of_range(value: Any) -> str:
+    return f"时间 {value!r} 超出合理范围：应在 {EARLIEST:%Y-%m-%d} 之后，且不晚于当前时间之后 1 天"
 
 
 @dataclass
@@ -111,12 +199,15 @@ class IngestResult:
     rejected: list[LineError] = field(default_factory=list)
 
 
-def parse_lines(stream: Iterable[bytes]) -> Iterator[tuple[int, DocumentRecord | LineError]]:
+def parse_lines(
+    stream: Iterable[bytes], now: datetime | None = None
+) -> Iterator[tuple[int, DocumentRecord | LineError]]:
     """Yield (line number, record or error) for each non-blank line of a JSON Lines byte stream.
 
     Lines are decoded one at a time, so a line in the wrong encoding is rejected on its own
-    and the lines around it are still read.
+    and the lines around it are still read. Instants are checked against ``now`` (default: the current time).
     """
+    context = {"now": now or datetime.now(UTC)}
     for number, raw in enumerate(stream, start=1):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -130,13 +221,34 @@ def parse_lines(stream: Iterable[bytes]) -> Iterator[tuple[int, DocumentRecord |
         except json.JSONDecodeError as exc:
             yield number, LineError(number, f"不是有效的 JSON（第 {exc.colno} 列：{exc.msg}）")
             continue
+        except ValueError:  # an integer of more than 4300 digits
+            yield number, LineError(number, "不是可读取的 JSON：数字位数过多")
+            continue
+        except RecursionError:
+            yield number, LineError(number, "不是可读取的 JSON：嵌套层次过深")
+            continue
         if not isinstance(data, dict):
             yield number, LineError(number, "应为 JSON 对象 {…}")
             continue
         try:
-            yield number, DocumentRecord.model_validate(data)
+            yield number, DocumentRecord.model_validate(data, context=context)
         except ValidationError as exc:
             yield number, LineError(number, _explain(exc))
+
+
+# pydantic's error types, in Chinese: {ctx} fields are filled from the error's context.
+_PROBLEMS = {
+    "int_type": "应为整数",
+    "string_type": "应为字符串",
+    "model_type": "应为 JSON 对象 {{…}}",
+    "model_attributes_type": "应为 JSON 对象 {{…}}",
+    "dict_type": "应为 JSON 对象 {{…}}",
+    "datetime_type": "应为 ISO 8601 时间",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than_equal": "应不大于 {le}（超出数据库能保存的范围）",
+    "string_too_short": "不能为空",
+    "string_too_long": "过长（最多 {max_length} 个字符）",
+}
 
 
 def _explain(exc: ValidationError) -> str:
@@ -150,9 +262,12 @@ def _explain(exc: ValidationError) -> str:
             parts.append(f"字段 {where} 应为 {expected} 之一，实际为 {error['input']!r}")
         elif error["type"] == "extra_forbidden":
             parts.append(f"字段 {where} 不认识")
+        elif error["type"] in _PROBLEMS:
+            parts.append(f"字段 {where} 无效：{_PROBLEMS[error['type']].format(**(error.get('ctx') or {}))}")
+        elif error["type"] == "value_error":
+            parts.append(f"字段 {where} 无效：{str(error['msg']).removeprefix('Value error, ')}")
         else:
-            message = str(error["msg"]).removeprefix("Value error, ")
-            parts.append(f"字段 {where} 无效：{message}")
+            parts.append(f"字段 {where} 无效（{error['type']}）")
     return "；".join(parts)
 
 
@@ -210,6 +325,7 @@ def store_post(
     fingerprint: int,
     bands: tuple[int, int, int, int],
     duplicate_of: int | None,
+    max_text_chars: int = MAX_TEXT_CHARS,
 ) -> int | None:
     """Store a crawled post with its fingerprint; None when its canonical URL is already stored."""
     return store(
@@ -217,6 +333,7 @@ def store_post(
         record,
         source,
         now,
+        max_text_chars=max_text_chars,
         simhash=fingerprint,
         simhash_band0=bands[0],
         simhash_band1=bands[1],
@@ -226,19 +343,28 @@ def store_post(
     )
 
 
-def store(session: Session, record: DocumentRecord, source_id: int, now: datetime, **columns: Any) -> int | None:
-    """Insert ``record`` (with any further ``columns`` of the row); return its new id, or None if its canonical
-    URL is already stored."""
+def store(
+    session: Session,
+    record: DocumentRecord,
+    source_id: int,
+    now: datetime,
+    *,
+    max_text_chars: int = MAX_TEXT_CHARS,
+    **columns: Any,
+) -> int | None:
+    """Insert ``record`` (with any further ``columns`` of the row), its text capped at ``max_text_chars``; return
+    its new id, or None if its canonical URL is already stored."""
     metrics = record.metrics
+    text = cap_text(record.text, max_text_chars)
     values = {
         "url": record.url,
         "canonical_url": record.canonical_url,
-        "content_hash": content_hash(record.title, record.text),
+        "content_hash": content_hash(record.title, text),
         "source_id": source_id,
         "kind": record.kind,
         "title": record.title.strip(),
-        "text": record.text,
-        "author": record.author,
+        "text": text,
+        "author": record.author[:MAX_AUTHOR_CHARS] if record.author is not None else None,
         "published_at": record.published_at,
         "fetched_at": now,
         "reposts": metrics.reposts,
@@ -264,10 +390,12 @@ def ingest(
     sources: dict[str, dict[str, Any]] | None = None,
     fingerprints: Callable[[str], tuple[int, tuple[int, int, int, int]]] | None = None,
     near_duplicate_window: timedelta = timedelta(days=7),
+    max_text_chars: int = MAX_TEXT_CHARS,
 ) -> IngestResult:
-    """Store every valid record once; collect the rejected lines with their reasons. With ``fingerprints`` (the
-    crawler's SimHash), a near copy of a post stored within ``near_duplicate_window`` before it is stored linked to
-    that original, as the crawler stores it: copy-paste campaigns and hashtag spam are one post's spread."""
+    """Store every valid record once, its text capped at ``max_text_chars``; collect the rejected lines with their
+    reasons. With ``fingerprints`` (the crawler's SimHash), a near copy of a post stored within
+    ``near_duplicate_window`` before it is stored linked to that original, as the crawler stores it: copy-paste
+    campaigns and hashtag spam are one post's spread."""
     result = IngestResult()
     source_ids: dict[str, int] = {}
     sources = sources or {}
@@ -279,6 +407,8 @@ def ingest(
             source_ids[item.source] = sources_rows.ensure_source(
                 session, item.source, now, **sources.get(item.source, {})
             )
+        if len(item.text) > max_text_chars:
+            item = item.model_copy(update={"text": cap_text(item.text, max_text_chars)})
         columns: dict[str, Any] = {}
         if fingerprints is not None:
             fingerprint, bands = fingerprints(item.text)
@@ -288,7 +418,7 @@ def ingest(
             )
             columns["simhash"] = fingerprint
             columns["duplicate_of_id"] = near_duplicate_of(session, fingerprint, bands, since)
-        if store(session, item, source_ids[item.source], now, **columns) is None:
+        if store(session, item, source_ids[item.source], now, max_text_chars=max_text_chars, **columns) is None:
             result.duplicates += 1
         else:
             result.stored += 1
@@ -440,3 +570,29 @@ def find_id(session: Session, document_id: int) -> int | None:
 def id_by_url(session: Session, url: str) -> int | None:
     """The id of the document stored under ``url``'s canonical form."""
     return session.scalar(select(Document.id).where(Document.canonical_url == canonicalize_url(url)))
+
+
+# --- documents set aside by the tagger (status page, console) ---------------------------------------------
+
+
+def quarantined(session: Session, limit: int | None = None) -> list[tuple[int, str, datetime]]:
+    """The documents the tagger set aside: (document id, reason, when), in id order (the first ``limit``)."""
+    statement = (
+        select(Document.id, Document.quarantine_reason, Document.quarantined_at)
+        .where(Document.quarantined_at.is_not(None))
+        .order_by(Document.id)
+        .limit(limit)
+    )
+    return [(int(row.id), row.quarantine_reason or "", row.quarantined_at) for row in session.execute(statement)]
+
+
+def quarantine_count(session: Session) -> int:
+    """How many documents the tagger set aside."""
+    return int(
+        session.scalar(select(func.count()).select_from(Document).where(Document.quarantined_at.is_not(None))) or 0
+    )
+
+
+def quarantined_ids(session: Session, after_id: int) -> set[int]:
+    """The ids after ``after_id`` of the documents set aside (detect does not wait for them to be tagged)."""
+    return set(session.scalars(select(Document.id).where(Document.id > after_id, Document.quarantined_at.is_not(None))))

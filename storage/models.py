@@ -111,6 +111,10 @@ class Document(Base):
     simhash_band1: Mapped[int | None] = mapped_column(Integer, index=True)
     simhash_band2: Mapped[int | None] = mapped_column(Integer, index=True)
     simhash_band3: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Set aside by the tagger, which could not process it (storage.tags.set_aside): when and why. Cleared when
+    # it is tagged after all (``yuqing tag --all``).
+    quarantined_at: Mapped[datetime | None]
+    quarantine_reason: Mapped[str | None] = mapped_column(Text)
 
     source: Mapped[Source] = relationship()
     analysis: Mapped[DocumentAnalysis | None] = relationship(back_populates="document")

@@ -3,6 +3,10 @@
 A correction (``corrections``) is the officer's word on a document's topics or sentiment. It is applied to
 the stored tags at once (:func:`apply_correction`) and again whenever the document is tagged later
 (:func:`save_tags` takes the latest correction), so re-tagging never overwrites it.
+
+A document the tagger cannot process is set aside (:func:`set_aside`: ``documents.quarantined_at`` and
+``quarantine_reason``): :func:`untagged` no longer offers it, so it costs one failure, not one per run; re-tagging
+everything (``yuqing tag --all``) tries it again, and once its tags are saved :func:`release` clears the mark.
 """
 
 from __future__ import annotations
@@ -13,14 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Correction, Document, DocumentAnalysis, DocumentTopic
+from storage.models import Correction, DetectState, Document, DocumentAnalysis, DocumentTopic
 
 logger = logging.getLogger(__name__)
 
 CORRECTED_SCORE = 1.0  # the score stored with a topic an officer added: not the model's, certain
+MAX_REASON_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,11 @@ class CurrentTags:
 
 
 def untagged(session: Session, after_id: int, limit: int) -> list[Document]:
-    """Documents with no analysis yet, in id order, starting after ``after_id``."""
+    """Documents with no analysis yet and not set aside, in id order, starting after ``after_id``."""
     statement = (
         select(Document)
         .outerjoin(DocumentAnalysis, DocumentAnalysis.document_id == Document.id)
-        .where(DocumentAnalysis.document_id.is_(None), Document.id > after_id)
+        .where(DocumentAnalysis.document_id.is_(None), Document.quarantined_at.is_(None), Document.id > after_id)
         .order_by(Document.id)
         .limit(limit)
     )
@@ -85,6 +90,25 @@ def save_tags(
         )
         for topic in topics
     )
+
+
+def set_aside(session: Session, document_id: int, reason: str, now: datetime) -> None:
+    """Mark the document as one the tagger could not process, with the reason (a Chinese sentence); its stale
+    tags, if any, stay."""
+    session.execute(
+        update(Document)
+        .where(Document.id == document_id)
+        .values(quarantined_at=now, quarantine_reason=reason[:MAX_REASON_CHARS])
+    )
+
+
+def release(session: Session, document_id: int) -> None:
+    """Clear the set-aside mark of a document now tagged after all; detect, which passed over it while it was
+    untagged, is sent back to it (its cursor goes back to just before it)."""
+    session.execute(
+        update(Document).where(Document.id == document_id).values(quarantined_at=None, quarantine_reason=None)
+    )
+    session.execute(update(DetectState).where(DetectState.low_water >= document_id).values(low_water=document_id - 1))
 
 
 def current(session: Session, document_id: int) -> CurrentTags:

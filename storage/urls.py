@@ -44,6 +44,8 @@ def canonicalize_url(url: str) -> str:
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise ValueError(f"应为以 http:// 或 https:// 开头的完整网址，实际为 {url!r}")
     host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # an IPv6 literal keeps its brackets: http://[::1]/
+        host = f"[{host}]"
     try:
         port = parts.port
     except ValueError:

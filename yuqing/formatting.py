@@ -13,6 +13,7 @@ headlines where the order of magnitude is what matters.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
@@ -100,3 +101,14 @@ def one_line(text: str) -> str:
     """Text safe for a header: control characters and line breaks become spaces, runs of spaces one."""
     cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
     return " ".join(cleaned.split())
+
+
+# C0 controls but tab and line feed, DEL and the C1 controls: a terminal acts on them (ESC and CSI start escape
+# sequences, CR rewrites the line, BEL rings) instead of showing them.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: each control character but tab and line feed becomes a visible escape
+    (``\\x1b``), so a post's title can neither hide itself nor drive the terminal. For printing only, never storing."""
+    return _UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)

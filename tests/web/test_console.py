@@ -266,3 +266,22 @@ def test_make_console_opens_the_demo_as_of_its_last_instant() -> None:
 
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
     assert f"web --now {(DEFAULT_START + STEPS[-1]).isoformat()}" in makefile
+
+
+def test_documents_set_aside_by_the_tagger_are_shown_on_the_desk_and_by_status(
+    console: Console, write_config, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from storage import tags as tag_rows
+    from storage.db import transaction
+
+    document = console.ids["fees"][0]
+    with transaction(console.runtime.sessions) as session:
+        tag_rows.set_aside(session, document, "标注失败：测试写入的原因", console.clock.now)
+    client = console.client()
+    login(client, "duty1")
+    side = client.get("/desk/side").get_data(as_text=True)
+    assert "1 篇标注失败" in side and f"文档 {document}" in side and "测试写入的原因" in side
+    path = write_config(f'[database]\nurl = "{console.runtime.config.database.url}"\n')
+    assert main(["--config", str(path), "status", "--now", console.clock.now.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert "【搁置的文档】" in out and f"文档 {document}" in out and "测试写入的原因" in out

@@ -1,4 +1,10 @@
-"""What every command shares: the Chinese argument parser, the input opener and the ``--now`` option."""
+"""What every command shares: the Chinese argument parser, the input opener, the ``--now`` option and the checks
+of instants and incident ids given as arguments.
+
+An instant argument (``--now``, ``--at``, ``--since``) must fall in :data:`EARLIEST` .. :data:`LATEST`, and an
+incident id in 1 .. :data:`MAX_ID` (the column's INTEGER): anything else is bad input (exit 2) with a Chinese message
+naming the argument, never an overflow deep in a stage.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +67,10 @@ def open_input(name: str) -> Iterator[IO[bytes]]:
         yield stream
 
 
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_ID = 2**31 - 1
+
 NOW_HELP = "把这个时刻当作现在（回放历史、测试），如 2026-11-27T10:00:00+08:00；不带时区按北京时间"
 
 
@@ -74,9 +84,28 @@ def now_of(args: argparse.Namespace) -> datetime:
     return parse_now(args.now) if getattr(args, "now", None) else datetime.now(UTC)
 
 
-def parse_now(text: str) -> datetime:
-    """The ``--now`` argument as an aware UTC instant; without an offset it is 北京时间."""
+def parse_now(text: str, name: str = "--now") -> datetime:
+    """The ``--now`` argument (or the instant argument ``name``) as an aware UTC instant; without an offset it is
+    北京时间. Outside 1990 .. 2100 it is bad input."""
     try:
-        return parse_instant(text)
+        instant = parse_instant(text)
     except ValueError as exc:
-        raise InputError(f"参数 --now 无效：{exc}") from None
+        raise InputError(f"参数 {name} 无效：{exc}") from None
+    except OverflowError:  # 0001-01-01T00:00+08:00: valid text, but its UTC instant is before year 1
+        instant = None
+    if instant is None or not EARLIEST <= instant < LATEST:
+        raise InputError(
+            f"参数 {name} 无效：时间 {text!r} 超出范围，应在 {EARLIEST.year} 年至 {LATEST.year} 年之间"
+        ) from None
+    return instant
+
+
+def parse_incident_id(text: str | int, name: str = "事件编号") -> int:
+    """An incident id given as an argument: an integer in 1 .. 2**31-1, else bad input naming ``name``."""
+    try:
+        number = int(text)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} {text!r} 无效：应为数字。提示：用 yuqing incidents 查看事件编号。") from None
+    if not 1 <= number <= MAX_ID:
+        raise InputError(f"{name} {text} 无效：应为 1 至 {MAX_ID} 之间的整数。提示：用 yuqing incidents 查看事件编号。")
+    return number

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 from yuqing.cli.args import open_input
+from yuqing.formatting import printable
 from yuqing.instants import format_beijing
 from yuqing.runtime import Runtime
 from yuqing.vocabulary import DOCUMENT_KINDS
@@ -18,6 +20,8 @@ from yuqing.vocabulary import DOCUMENT_KINDS
 logger = logging.getLogger("yuqing")
 
 INGEST_CHUNK = 500
+# What json.dumps leaves raw that a terminal acts on: DEL and the C1 controls (CSI starts an escape sequence).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f]")
 
 
 def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
@@ -36,7 +40,9 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         description="逐行校验并导入文档（JSON Lines，每行一个对象；- 表示标准输入）。\n"
         "有误的行会报告行号和原因，其余行照常导入；同一网址不会重复保存。\n"
         "字段：url, title, text, published_at（ISO 8601；无时区时按北京时间）, source,\n"
-        "kind（news | social | forum | official）, 可选 author, metrics。",
+        "kind（news | social | forum | official）, 可选 author, metrics。\n"
+        "published_at 应在 1990-01-01 之后、不晚于当前时间之后 1 天；控制字符会被删除；\n"
+        "正文超过 config.crawl.max_text_chars（默认 200000）字时截断，并在末尾注明“（正文过长，已截断至 N 字）”。",
     )
     ingest_cmd.add_argument("file", metavar="FILE.jsonl", help="输入文件，- 表示标准输入")
     ingest_cmd.set_defaults(handler=cmd_ingest)
@@ -75,11 +81,20 @@ def cmd_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     now = datetime.now(UTC)
     known = {s.name: {"type": s.type, "tier": s.tier, "url": s.url} for s in runtime.config.sources}
     total = IngestResult()
+    crawl = runtime.config.crawl
     with open_input(args.file) as stream:
-        lines = parse_lines(stream)
+        lines = parse_lines(stream, now)
         while chunk := list(islice(lines, INGEST_CHUNK)):
             with transaction(runtime.sessions) as session:
-                result = ingest(session, chunk, now, known, fingerprints, runtime.config.crawl.near_duplicate_window)
+                result = ingest(
+                    session,
+                    chunk,
+                    now,
+                    known,
+                    fingerprints,
+                    crawl.near_duplicate_window,
+                    max_text_chars=crawl.max_text_chars,
+                )
             total.stored += result.stored
             total.duplicates += result.duplicates
             total.rejected += result.rejected
@@ -105,12 +120,15 @@ def cmd_export(args: argparse.Namespace, runtime: Runtime) -> int:
     with runtime.sessions() as session:
         for document in export(session):
             if args.json:
-                print(json.dumps(to_json(document), ensure_ascii=False))
+                line = json.dumps(to_json(document), ensure_ascii=False)
+                print(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", line))
             else:
                 kind = DOCUMENT_KINDS.get(document.kind, document.kind)
                 print(
-                    f"{format_beijing(document.published_at)}  {kind}  {document.source.name}  "
-                    f"{document.title or document.text[:30]}  {document.url}"
+                    printable(
+                        f"{format_beijing(document.published_at)}  {kind}  {document.source.name}  "
+                        f"{document.title or document.text[:30]}  {document.url}"
+                    )
                 )
             count += 1
     if not args.json:

@@ -13,7 +13,7 @@ import json
 import logging
 from typing import Any
 
-from yuqing.cli.args import ArgumentParser, add_now_option, now_of
+from yuqing.cli.args import ArgumentParser, add_now_option, now_of, parse_incident_id
 from yuqing.runtime import Runtime
 from yuqing.vocabulary import GRADES
 
@@ -123,7 +123,7 @@ def cmd_show(args: argparse.Namespace, runtime: Runtime) -> int:
     now = now_of(args)
     runtime.ready()
     with runtime.sessions() as session:
-        shown = view(session, find_incident(session, args.incident), now, runtime.config)
+        shown = view(session, find_incident(session, parse_incident_id(args.incident)), now, runtime.config)
         if args.json:
             print(json.dumps(to_json(shown, runtime.config), ensure_ascii=False))
         else:
@@ -140,7 +140,8 @@ def cmd_merge(args: argparse.Namespace, runtime: Runtime) -> int:
     runtime.ready()
     home = home_province(runtime.config.jurisdiction.province)
     with transaction(runtime.sessions) as session:
-        outcome = merge(session, args.target, args.source, now, runtime.config, home)
+        target, source = parse_incident_id(args.target), parse_incident_id(args.source)
+        outcome = merge(session, str(target), str(source), now, runtime.config, home)
     print(
         f"已把事件 {args.source} 并入事件 {outcome.incident_id}（等级：{GRADES[outcome.grade_after or 'general']}）。"
     )
@@ -157,7 +158,7 @@ def cmd_split(args: argparse.Namespace, runtime: Runtime) -> int:
     home = home_province(runtime.config.jurisdiction.province)
     documents = [d for d in (part.strip() for part in args.documents.split(",")) if d]
     with transaction(runtime.sessions) as session:
-        created = split(session, args.incident, documents, now, runtime.config, home)
+        created = split(session, str(parse_incident_id(args.incident)), documents, now, runtime.config, home)
         created_id = created.id
     print(f"已从事件 {args.incident} 拆出 {len(documents)} 条文档，组成新事件 {created_id}。")
     return 0
@@ -172,7 +173,8 @@ def cmd_grade(args: argparse.Namespace, runtime: Runtime) -> int:
     runtime.ready()
     home = home_province(runtime.config.jurisdiction.province)
     with transaction(runtime.sessions) as session:
-        outcome = set_grade(session, args.incident, args.grade, args.reason, now, runtime.config, home)
+        incident = str(parse_incident_id(args.incident))
+        outcome = set_grade(session, incident, args.grade, args.reason, now, runtime.config, home)
     effective = GRADES[outcome.grade_after or "general"]
     print(f"事件 {outcome.incident_id} 已手工定级；当前等级：{effective}（自动研判只会调高，不会调低）。")
     return 0

@@ -11,8 +11,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yuqing.cli.args import add_now_option, now_of
-from yuqing.errors import InputError
+from yuqing.cli.args import add_now_option, now_of, parse_incident_id
 from yuqing.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -73,12 +72,7 @@ def cmd_report(args: argparse.Namespace, runtime: Runtime) -> int:
     from reports import publish
 
     now = now_of(args)
-    try:
-        incident_id = int(args.incident)
-    except ValueError:
-        raise InputError(
-            f"事件编号 {args.incident!r} 无效：应为数字。提示：用 yuqing incidents 查看事件编号。"
-        ) from None
+    incident_id = parse_incident_id(args.incident)
     runtime.ready()
     written = publish.evaluation(runtime.sessions, runtime.config, incident_id, now, args.out, send=args.send)
     _print(written)

@@ -26,6 +26,7 @@ from yuqing.vocabulary import SENTIMENTS, TOPICS
 logger = logging.getLogger("yuqing")
 
 CLASSIFY_CHUNK = 64
+SHOWN_SET_ASIDE = 20  # documents set aside listed by ``yuqing tag``; the log has every one
 
 
 def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
@@ -68,7 +69,9 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         "tag",
         parents=common,
         help="标注所有未标注的文档",
-        description="分批标注数据库中尚未标注的文档，多进程利用所有核心。",
+        description="分批标注数据库中尚未标注的文档，多进程利用所有核心。\n"
+        "无法标注的文档会被隔离（记下时间和原因，之后不再重试，yuqing status 可查），其余文档照常标注；\n"
+        "--all 会重试被隔离的文档。",
     )
     tag.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N", help="进程数（默认为核心数）")
     tag.add_argument("--batch", type=int, default=500, metavar="N", help="每批文档数（默认 500）")
@@ -233,22 +236,32 @@ def _classify_input(raw: bytes) -> tuple[Any, str]:
             published = parse_instant(data["published_at"])
         except ValueError as exc:
             return None, f"字段 published_at 无效：{exc}"
+        except OverflowError:
+            return None, f"字段 published_at 无效：时间 {data['published_at']!r} 超出可表示的范围"
     return Post(text=text, title=title, published_at=published), ""
 
 
 def cmd_tag(args: argparse.Namespace, runtime: Runtime) -> int:
     from nlp.parallel import ParallelTagger
-    from nlp.pending import tag_untagged
+    from nlp.pending import tag_documents
     from nlp.tagger import Tagger
 
     runtime.ready()
     tagger = Tagger.load()
     with ParallelTagger(tagger, args.workers) as pool:
-        tagged = tag_untagged(
+        run = tag_documents(
             runtime.sessions, pool.tag_many, tagger.version, lambda: datetime.now(UTC), args.batch, everything=args.all
         )
-    print(f"标注完成：{tagged} 条文档（模型 {tagger.version}，{args.workers} 个进程）。")
-    logger.info("tag tagged=%d workers=%d model=%s", tagged, args.workers, tagger.version)
+    print(f"标注完成：{run.tagged} 条文档（模型 {tagger.version}，{args.workers} 个进程）。")
+    if run.set_aside:
+        print(f"另有 {len(run.set_aside)} 条文档无法标注，已隔离（不再重试；yuqing tag --all 会重试）：")
+        for document_id, reason in run.set_aside[:SHOWN_SET_ASIDE]:
+            print(f"  文档 {document_id}：{one_line(reason)}")
+        if len(run.set_aside) > SHOWN_SET_ASIDE:
+            print(f"  ……其余 {len(run.set_aside) - SHOWN_SET_ASIDE} 条见日志。")
+    logger.info(
+        "tag tagged=%d set_aside=%d workers=%d model=%s", run.tagged, len(run.set_aside), args.workers, tagger.version
+    )
     return 0
 
 

@@ -158,8 +158,8 @@ def cmd_audit(args: argparse.Namespace, runtime: Runtime) -> int:
     from yuqing.vocabulary import AUDIT_ACTIONS
     from yuqing.web.record import describe
 
+    since = parse_now(args.since, "--since") if args.since else None
     runtime.ready()
-    since = parse_now(args.since) if args.since else None
     with runtime.sessions() as session:
         entries = audit.entries(session, since=since, incident_id=args.incident)
         print("时间（北京时间）\t账户\t操作\t对象\t之前\t之后")

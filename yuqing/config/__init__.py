@@ -78,6 +78,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         message = f"找不到配置文件 {path}。提示：用 --config 指定 config.toml 的路径。"
         raise ConfigError(message, path=str(path)) from None
+    except IsADirectoryError:
+        message = f"配置文件 {path} 是一个目录，不是文件。提示：用 --config 指定 config.toml 文件本身的路径。"
+        raise ConfigError(message, path=str(path)) from None
+    except PermissionError:
+        message = f"无法读取配置文件 {path}：权限不足。提示：检查文件权限，或以有权读取它的用户运行。"
+        raise ConfigError(message, path=str(path)) from None
+    except OSError as exc:
+        message = f"无法读取配置文件 {path}：{exc.strerror or exc}。提示：用 --config 指定可读的 config.toml。"
+        raise ConfigError(message, path=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         message = f"{path}: TOML 语法错误：{exc}。提示：检查引号、方括号和等号。"
         raise ConfigError(message, path=str(path)) from None

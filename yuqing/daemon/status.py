@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from alerts.clocks import describe
 from incidents.render import next_deadline, place_text, views
+from storage import documents, outbox
 from storage import jobs as job_rows
-from storage import outbox
 from storage.sources import source_health
 from yuqing.config import Config
 from yuqing.daemon.lock import holder
 from yuqing.daemon.specs import JOB_TABLE, job_specs
+from yuqing.formatting import printable
 from yuqing.instants import format_beijing
 from yuqing.vocabulary import GRADES, INCIDENT_STATUSES, LIVE_STATUSES, OUTBOX_STATUSES
 
@@ -35,8 +36,9 @@ def render(engine: Engine, session: Session, config: Config, now: datetime) -> s
         _sources(session, config, now),
         _incidents(session, config, now),
         _outbox(session),
+        _set_aside(session),
     ]
-    return "\n\n".join(sections)
+    return printable("\n\n".join(sections))  # titles and errors come from outside: control characters shown, not obeyed
 
 
 def _daemon(engine: Engine, now: datetime) -> str:
@@ -99,6 +101,22 @@ def _incidents(session: Session, config: Config, now: datetime) -> str:
         )
         lines += [f"    {describe(clock)}" for clock in v.clocks]
     return "【在办事件】\n" + "\n".join(lines)
+
+
+SET_ASIDE_SHOWN = 10
+
+
+def _set_aside(session: Session) -> str:
+    """Documents the tagger could not process: set aside with their reason, the rest went on."""
+    count = documents.quarantine_count(session)
+    if not count:
+        return "【搁置的文档】\n无"
+    lines = [f"【搁置的文档】\n{count} 篇标注失败，已搁置（其余照常处理；修复后用 yuqing tag --all 重试）："]
+    for document_id, reason, at in documents.quarantined(session, SET_ASIDE_SHOWN):
+        lines.append(f"  文档 {document_id}\t{format_beijing(at)}\t{reason}")
+    if count > SET_ASIDE_SHOWN:
+        lines.append(f"  ……另有 {count - SET_ASIDE_SHOWN} 篇")
+    return "\n".join(lines)
 
 
 def _outbox(session: Session) -> str:

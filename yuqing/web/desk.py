@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from alerts.clocks import Clock, clocks_of
 from alerts.tick import blind_sources
 from storage import acknowledgements as ack_rows
+from storage import documents as document_rows
 from storage import incidents as incident_rows
 from storage import outbox as outbox_rows
 from storage import responses as response_rows
@@ -56,14 +57,6 @@ class Silent:
     error: str | None
 
 
-@dataclass(frozen=True)
-class Desk:
-    rows: list[DeskRow]
-    silent: list[Silent]
-    troubled: list[OutboxMessage]
-    self_test: OutboxMessage | None
-
-
 def desk_rows(
     session: Session, config: Config, now: datetime, seen_at: datetime | None, may_act: object
 ) -> list[DeskRow]:
@@ -98,8 +91,24 @@ def desk_rows(
     return rows
 
 
-def side(
-    session: Session, config: Config, now: datetime
-) -> tuple[list[Silent], list[OutboxMessage], OutboxMessage | None]:
+@dataclass(frozen=True)
+class Side:
+    silent: list[Silent]
+    troubled: list[OutboxMessage]
+    self_test: OutboxMessage | None
+    set_aside: int  # documents the tagger could not process
+    set_aside_shown: list[tuple[int, str, datetime]]
+
+
+SET_ASIDE_SHOWN = 5
+
+
+def side(session: Session, config: Config, now: datetime) -> Side:
     silent = [Silent(s.name, last, error) for s, last, error in blind_sources(session, config, now)]
-    return silent, outbox_rows.troubled(session), outbox_rows.last_sent(session, "self_test")
+    return Side(
+        silent=silent,
+        troubled=outbox_rows.troubled(session),
+        self_test=outbox_rows.last_sent(session, "self_test"),
+        set_aside=document_rows.quarantine_count(session),
+        set_aside_shown=document_rows.quarantined(session, SET_ASIDE_SHOWN),
+    )

@@ -94,10 +94,10 @@ def _rows(seen_at: datetime | None) -> dict[str, Any]:
 
 def _side() -> dict[str, Any]:
     with runtime().sessions() as session:
-        silent, troubled, self_test = side(session, config(), now())
-        for message in [*troubled, *([self_test] if self_test else [])]:
+        found = side(session, config(), now())
+        for message in [*found.troubled, *([found.self_test] if found.self_test else [])]:
             session.expunge(message)
-    return {"silent": silent, "troubled": troubled, "self_test": self_test, **DESK_LABELS}
+    return {"side": found, **DESK_LABELS}
 
 
 @console.get("/")
