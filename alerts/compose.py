@@ -7,7 +7,8 @@ carries the incident's title, grade and reasons, place, casualties, first report
 deadline in 北京时间 with the time left, the responsible department, the top posts, the exact
 ``yuqing respond`` command and the incident's page on the duty console (``[web] base_url``), where it
 is signed for (签收). Header values are single lines: a title with ``\\r\\nBcc:`` in it stays
-inside the Subject.
+inside the Subject. The robots' markdown escapes every value (``alerts.markdown``): a title cannot add a
+link, close ours or colour a line.
 
 Threading: the first alert of incident 42 has Message-ID ``<yuqing.incident-42.<detected>@domain>``;
 every later email about it names that ID in In-Reply-To and References, so mail clients show one
@@ -29,6 +30,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alerts.clocks import Announcement, Clock, Due, describe, format_deadline, start_of
+from alerts.markdown import environment as markdown_environment
 from alerts.routing import department_label, held_until, recipients
 from storage.incidents import Post
 from storage.outbox import Draft
@@ -52,6 +54,7 @@ _environment = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+_markdown = markdown_environment(TEMPLATES)  # webhook.md: every value escaped as markdown text
 
 
 @dataclass(frozen=True)
@@ -362,12 +365,12 @@ def _drafts(notice: Notice, config: Config) -> list[Draft]:
         last_error=None if to else "没有收件人：请在 config.toml 的 [recipients] 或 [topics.<议题>].emails 中配置邮箱",
     )
     drafts = [email]
-    markdown = _environment.get_template("webhook.md").render(context)
+    body = _markdown.get_template("webhook.md").render(context)
     for webhook in config.alerts.webhooks:
         if notice.kind in webhook.kinds:
             drafts.append(
                 webhook_draft(
-                    f"{notice.key}#{webhook.name}", notice.kind, email.incident_id, webhook, subject, markdown, send_at
+                    f"{notice.key}#{webhook.name}", notice.kind, email.incident_id, webhook, subject, body, send_at
                 )
             )
     return drafts

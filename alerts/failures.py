@@ -1,6 +1,6 @@
 """Why a delivery did not complete, as the outbox needs to know it: retry, stop the pass, or stop for good.
 
-Raised by ``alerts.mailer`` and ``alerts.webhooks``; handled in one place, ``alerts.outbox.deliver``,
+Raised by ``alerts.mailer``, ``alerts.webhooks`` and ``alerts.outbox``; handled in one place, ``alerts.outbox.deliver``,
 which records the outcome on the row (``last_error``, ``next_attempt_at``, status).
 """
 
@@ -23,3 +23,8 @@ class DeliveryFailed(Exception):
 
 class LeaseLost(Exception):
     """The claim's lease ran out and the row was recovered by another run; this run must not send it."""
+
+
+class TargetGone(Exception):
+    """The row's target is no longer configured (a webhook removed from config.toml): it can never be
+    delivered, so the row is marked ``skipped`` with this message instead of being retried for ever."""

@@ -29,7 +29,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from reports.fonts import chart_rc
-from yuqing.formatting import format_count, format_date, format_percent, format_time
+from yuqing.formatting import format_count, format_date, format_percent, format_time, one_line
 from yuqing.instants import to_beijing
 from yuqing.vocabulary import GRADES, RESPONSES, TOPICS, notice_label
 
@@ -358,4 +358,6 @@ def _hours(delta: timedelta) -> float:
 
 
 def _short(text: str, limit: int) -> str:
+    """A title from posts as one line of drawable text (no control characters), cut to ``limit``."""
+    text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -217,8 +217,9 @@ def to_report(d: Digest) -> Report:
 
 
 def _change(now: int, before: int) -> str:
+    """The table's 变化 cell: ``增长25.0%`` / ``下降…`` / ``持平``; ``上周无`` when there is nothing to compare with."""
     if not before:
-        return "上周为0" if now else "持平"
+        return "上周无" if now else "持平"
     ratio = (now - before) / before
     return f"{'增长' if ratio > 0 else '下降' if ratio < 0 else '持平'}{format_percent(abs(ratio)) if ratio else ''}"
 
@@ -226,13 +227,18 @@ def _change(now: int, before: int) -> str:
 def _summary(d: Digest) -> list[Text]:
     this, before = d.this, d.before
     top = this.topics.most_common(1)
+    if before.total:
+        compared = f"，较上周（{format_count(before.total)}条）{_change(this.total, before.total)}；负面占比"
+        negative_before = f"（上周{format_percent(before.negative_share)}）。"
+    else:  # nothing to compare with: "较上周（0条）" and "上周0.0%" would say nothing
+        compared, negative_before = "，上周无相关帖文；负面占比", "。"
     lines = [
         text(
             "本周监测到涉住建舆情信息",
             Run(f"{format_count(this.total)}条", bold=True),
-            f"，较上周（{format_count(before.total)}条）{_change(this.total, before.total)}；负面占比",
+            compared,
             Run(format_percent(this.negative_share), bold=True),
-            f"（上周{format_percent(before.negative_share)}）。",
+            negative_before,
         )
     ]
     if top:
@@ -272,7 +278,7 @@ def _overview(report: Report, d: Digest) -> None:
         (
             text("负面占比"),
             text(format_percent(this.negative_share)),
-            text(format_percent(before.negative_share)),
+            text(format_percent(before.negative_share) if before.total else "—"),
             text("—"),
         )
     )

@@ -5,6 +5,7 @@ attaches it. Layout follows the usual 公文 look: title in 黑体 (小二), bod
 text, 五号 in tables), headings in 黑体; the East Asian font is set through ``w:eastAsia`` so Word uses
 it for Chinese characters (python-docx only sets the Latin font). Charts are embedded as PNG pictures.
 Links keep their address in brackets after the text, since a printed page cannot be clicked.
+Text reaches python-docx only through :func:`render`, which first makes the whole model XML-safe.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from reports.document import Bullets, Figure, Paragraph, Report, Table, Text
+from reports.document import Bullets, Figure, Paragraph, Report, Table, Text, xml_safe_report
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -39,7 +40,8 @@ TONE_COLORS = {
 
 
 def render(report: Report) -> bytes:
-    """The .docx bytes of ``report``."""
+    """The .docx bytes of ``report``; every string is first made XML-safe (``reports.document.xml_safe``)."""
+    report = xml_safe_report(report)
     document = new_document()
     _styles(document)
     section = document.sections[0]

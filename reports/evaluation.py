@@ -170,6 +170,7 @@ def _deadline_table(report: Report, e: Evaluation) -> None:
                 text(f"{c.label}（{format_hours(c.limit / HOUR)}）"),
                 text(c.start_label + ("（计时起点）" if c.official else "")),
                 text(format_datetime(c.start) if c.start else "—"),
+                text(format_datetime(c.start + c.limit) if c.start else "—"),
                 text(format_datetime(c.done_at) if c.done_at else "—"),
                 text(delay),
                 text(Run(verdict, bold=c.met is False)),
@@ -177,12 +178,16 @@ def _deadline_table(report: Report, e: Evaluation) -> None:
         )
     section.add(
         Table(
-            ("时限", "起算时刻", "起算时间", "完成时间", "用时", "结论"),
+            ("时限", "起算时刻", "起算时间", "截止时间", "完成时间", "用时", "结论"),
             tuple(rows),
             caption="表1 各时限自三个起算时刻的完成情况（以事发与首次报道中较早者为正式计时起点）",
-            widths=(2.2, 1.8, 2.4, 2.4, 1.4, 1.4),
+            widths=(2.0, 1.6, 2.2, 2.2, 2.2, 1.3, 1.3),
         )
     )
+    official = [c for c in e.deadlines if c.official and c.start is not None]
+    if official:
+        due = "；".join(f"{c.label}截止{format_datetime(c.start + c.limit)}" for c in official if c.start)
+        section.add(Paragraph(text(f"正式时限（自{official[0].start_label}起算）：{due}。")))
     section.add(Paragraph(text(f"新华网首次回应速度等级：{e.speed}（A≤4小时，B≤1天，C≤3天，D≤7天，E更晚或未回应）。")))
 
 

@@ -82,6 +82,7 @@ def chart_rc() -> dict[RcKeyType, Any]:
         # DejaVu Sans (bundled with matplotlib) only backs up symbols the CJK font lacks.
         "font.family": [font_family(), "DejaVu Sans"],
         "axes.unicode_minus": False,  # U+2212 is not in every CJK font; a hyphen-minus is
+        "text.parse_math": False,  # titles come from posts: "$100涨到$200" is text, not mathtext
     }
 
 

@@ -14,7 +14,7 @@ import logging
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from reports.document import Bullets, Figure, Paragraph, Report, Table
+from reports.document import Bullets, Figure, Paragraph, Report, Table, xml_safe_report
 
 logger = logging.getLogger(__name__)
 
@@ -51,4 +51,4 @@ def render(report: Report, *, images: str) -> str:
         return "data:image/png;base64," + base64.b64encode(figure.png).decode("ascii")
 
     template = environment().get_template(f"{report.kind}.html")
-    return template.render(report=report, image_source=source)
+    return template.render(report=xml_safe_report(report), image_source=source)

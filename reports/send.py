@@ -6,7 +6,9 @@ Step in the flow: ``yuqing digest --send`` and ``yuqing report --send`` (and the
 Message shape (multipart/mixed): a multipart/alternative of the plain-text lead and a
 multipart/related holding the HTML and every chart as an inline PNG (``Content-ID`` = the figure's
 name, referenced as ``cid:`` in the HTML); then the .docx as an attachment with its Chinese file name
-(RFC 2231). Recipients go in Bcc (the envelope only), as with the alerts.
+(RFC 2231). Recipients go in Bcc (the envelope only), as with the alerts. Every header value is one
+line (``yuqing.formatting.one_line``): an incident title with ``\r\nBcc:`` in it stays inside the
+Subject, as in the alert e-mails.
 
 Reports are sent directly, not through the alerts' durable outbox: the outbox has no attachment
 column, and a report can simply be sent again (``--send`` once more) — a failure is reported with
@@ -25,9 +27,10 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from alerts.failures import DeliveryFailed
 from alerts.mailer import UNDISCLOSED, connect
-from reports.document import Report, plain
+from reports.document import Report, plain, xml_safe_report
 from yuqing.config import Config
 from yuqing.errors import MonitorError
+from yuqing.formatting import one_line
 from yuqing.instants import BEIJING
 
 logger = logging.getLogger(__name__)
@@ -62,13 +65,14 @@ def recipients_for(report: Report, config: Config, topics: list[str] | None = No
 
 
 def build_message(report: Report, html: str, docx: bytes, config: Config, now: datetime) -> EmailMessage:
+    report = xml_safe_report(report)
     message = EmailMessage(policy=policy.SMTP)
-    message["Subject"] = f"{report.title}｜{report.subtitle}"
+    message["Subject"] = one_line(f"{report.title}｜{report.subtitle}")
     message["From"] = config.smtp.sender
     message["To"] = UNDISCLOSED
     message["Date"] = format_datetime(now.astimezone(BEIJING))
     message["Message-ID"] = make_msgid(domain=parseaddr(config.smtp.sender)[1].partition("@")[2] or "localhost")
-    message["X-Yuqing-Kind"] = report.kind
+    message["X-Yuqing-Kind"] = one_line(report.kind)
     lead = "\n".join(plain(line) for line in report.summary)
     message.set_content(
         f"{report.title}\n{report.subtitle}\n\n{lead}\n\n完整内容见本邮件的网页版本或所附 Word 文档。\n",
@@ -82,7 +86,7 @@ def build_message(report: Report, html: str, docx: bytes, config: Config, now: d
         html_part.add_related(
             figure.png, "image", "png", cid=f"<{figure.name}>", filename=figure.name, disposition="inline"
         )
-    message.add_attachment(docx, *DOCX_TYPE, filename=f"{report.filename}.docx")
+    message.add_attachment(docx, *DOCX_TYPE, filename=one_line(f"{report.filename}.docx"))
     return message
 
 

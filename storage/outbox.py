@@ -10,7 +10,7 @@ Statuses: ``pending`` (waiting for ``next_attempt_at``; ``last_error`` set after
 ``sending`` (claimed until ``lease_until``), ``handed_over`` (an email whose end-of-data is being
 written: the point of no return), ``sent``, ``unconfirmed`` (the process died after handing over and
 before the server's answer was recorded: counted as delivered, listed for a person to check) and
-``skipped`` (nobody to send it to).
+``skipped`` (nobody to send it to, or its webhook is no longer configured; the reason in ``last_error``).
 """
 
 from __future__ import annotations
@@ -221,6 +221,13 @@ def mark_retry(session: Session, row_id: int, attempt: int, error: str, next_att
 def mark_unconfirmed(session: Session, row_id: int, attempt: int, error: str) -> bool:
     return _guarded(
         session, row_id, attempt, ("handed_over",), status="unconfirmed", lease_until=None, last_error=error[:2000]
+    )
+
+
+def mark_skipped(session: Session, row_id: int, attempt: int, reason: str) -> bool:
+    """A claimed row that can never be delivered (its webhook is no longer configured): ``skipped``, with why."""
+    return _guarded(
+        session, row_id, attempt, ("sending",), status="skipped", lease_until=None, last_error=reason[:2000]
     )
 
 

@@ -189,7 +189,8 @@ def test_commands_write_html_and_docx_and_mail_them(
     evaluation = docx.Document(str(out / f"应对效果评估_事件{incident}.docx"))
     deadline_rows = [[c.text for c in r.cells] for r in evaluation.tables[2].rows]
     assert deadline_rows[1][:2] == ["发布权威信息（5小时）", "事发时间（计时起点）"]
-    assert deadline_rows[1][4:] == ["8小时", "超时3小时"]
+    assert deadline_rows[1][3] == "2026年11月24日 11:00（北京时间）"  # the deadline column (issue 17)
+    assert deadline_rows[1][5:] == ["8小时", "超时3小时"]
     score_rows = {r.cells[0].text: r.cells[2].text for r in evaluation.tables[3].rows[1:]}
     assert score_rows["合计"] == "+4" and score_rows["政府响应"] == "+2"
 
