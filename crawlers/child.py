@@ -56,8 +56,10 @@ class CrawlRun:
 def command(
     config_path: Path, sources: Iterable[str] = (), now: datetime | str | None = None, log_level: str = "INFO"
 ) -> list[str]:
-    """The child's command line."""
-    argv = [sys.executable, "-m", "crawlers", "--config", str(config_path)]
+    """The child's command line. The child runs in the project folder (:func:`start`), so the config is passed
+    as an absolute, resolved path: a relative one would name another file there (the repository's own
+    config.toml). Its relative SQLite path still means the config's folder (``yuqing.config.load``)."""
+    argv = [sys.executable, "-m", "crawlers", "--config", str(Path(config_path).resolve())]
     for name in sources:
         argv += ["--source", name]
     if now is not None:

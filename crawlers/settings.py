@@ -24,9 +24,12 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.StorePipeline": 400,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawlers.schemes.WebOnlyMiddleware": 40,  # first of all: nothing but http(s), not even its robots.txt
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.retry.BackoffRetryMiddleware": 550,
 }
+# Only http(s) can be downloaded at all: no handler for file://, data:, ftp:// or s3:// (crawlers.schemes).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False

@@ -24,6 +24,7 @@ from crawlers.clean import decode_html
 from crawlers.context import CrawlContext
 from crawlers.extract import extract_article
 from crawlers.items import PostItem
+from crawlers.schemes import NOT_WEB
 from crawlers.shared import CLAIM, CLAIMED
 from storage.crawl_state import Validators, forget_validators, save_validators, save_watermark, validators
 from storage.db import transaction
@@ -247,6 +248,8 @@ def classify(failure: Failure, max_bytes: int) -> tuple[str, str]:
         return "timeout", "请求超时"
     if isinstance(error, IgnoreRequest):
         text = str(error).lower()
+        if NOT_WEB in text:
+            return "not_web", "只采集 http/https 网址，已拒绝其他协议的地址"
         if "robots" in text:
             return "robots", "robots.txt 禁止采集"
         if "redirect" in text:

@@ -18,6 +18,7 @@ from parsel import Selector
 from crawlers.clean import normalize_text
 from crawlers.dates import find_time
 from crawlers.items import Reply
+from crawlers.schemes import is_web_url
 from crawlers.spiders.site import SiteSpider, next_page
 from storage.replies import reply_status
 
@@ -78,7 +79,7 @@ class BoardSpider(SiteSpider):
         rows: dict[str, str | None] = {}
         for row in _select(selector, self.selector("row")):
             links = [response.urljoin(h) for h in row.css("a::attr(href)").getall()]
-            links = [link for link in links if self._is_letter(link)]
+            links = [link for link in links if is_web_url(link) and self._is_letter(link)]
             if not links:
                 continue
             text = " ".join(row.css("::text").getall())

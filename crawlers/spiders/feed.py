@@ -17,6 +17,7 @@ from lxml import etree
 
 from crawlers.clean import normalize_text
 from crawlers.dates import parse_time
+from crawlers.schemes import is_web_url
 from crawlers.spiders.base import SourceSpider
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ class FeedSpider(SourceSpider):
             self.fail(f"订阅源 {response.url} 无法解析：{error}。{_HINT}")
             return
         self.stats.inc_value("yuqing/entries", len(entries))
-        entries = [entry for entry in entries if entry.link]
+        # an entry without an http(s) link (none, or file://, ftp:// …) is neither followed nor stored
+        entries = [entry for entry in entries if entry.link and is_web_url(entry.link)]
         known = self.known([entry.link for entry in entries])
         feed_host = urlsplit(response.url).hostname
         for entry in entries:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
+from crawlers.schemes import is_web_url
 from crawlers.spiders.base import SourceSpider
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class SiteSpider(SourceSpider):
             if href.startswith(("javascript:", "#", "mailto:")):
                 continue
             url = response.urljoin(href.strip()).split("#")[0]
+            if not is_web_url(url):  # file://, ftp://, data: … are never fetched, whatever the pattern says
+                continue
             if pattern is not None:
                 ok = re.search(pattern, url) is not None
             else:
@@ -69,12 +72,14 @@ class SiteSpider(SourceSpider):
 
 
 def next_page(selector: Selector, response: Response) -> str | None:
-    """The 下一页 / next / rel="next" link of a list page."""
+    """The 下一页 / next / rel="next" link of a list page (http or https only)."""
     for anchor in selector.css("a"):
         text = "".join(anchor.css("::text").getall()).strip()
         href = anchor.attrib.get("href", "")
         rel = anchor.attrib.get("rel", "")
         classes = anchor.attrib.get("class", "").split()
         if href and not href.startswith("javascript:") and (text in _NEXT_TEXT or rel == "next" or "next" in classes):
-            return response.urljoin(href)
+            url = response.urljoin(href)
+            if is_web_url(url):
+                return url
     return None

@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 
 from crawlers.clean import normalize_text
 from crawlers.dates import parse_time
+from crawlers.schemes import is_web_url
 from crawlers.spiders.base import SourceSpider
 from storage.crawl_state import watermark
 
@@ -150,7 +151,7 @@ class WeiboSpider(SourceSpider):
 
     def _url_of(self, mblog: dict[str, Any], response: Response) -> str | None:
         mid = str(mblog.get("mid") or mblog.get("id") or "")
-        if mblog.get("_scheme"):
+        if mblog.get("_scheme") and is_web_url(str(mblog["_scheme"])):
             return str(mblog["_scheme"])
         if not mid:
             return None

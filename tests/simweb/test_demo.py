@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from yuqing import cli
+from yuqing.simweb import demo
 
 pytestmark = pytest.mark.slow  # the simulated week
 
@@ -34,7 +35,8 @@ EXPROPRIATION = ["alert", "unacknowledged", "escalation", "response"]
 
 def test_demo_plays_the_week_and_saves_every_email(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "demo"
-    folder.mkdir()
+    folder.mkdir()  # a folder an earlier demo run made (its marker), with a stale database in it
+    (folder / demo.MARKER).write_text("此目录由 yuqing demo 创建")
     (folder / "yuqing.db").write_text("a database left over from an earlier run")
 
     assert cli.main(["demo", "--dir", str(folder)]) == 0

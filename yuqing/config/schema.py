@@ -101,7 +101,7 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 def _at_least(minimum: timedelta, text: str) -> AfterValidator:
     def check(value: timedelta) -> timedelta:
         if value < minimum:
-            raise ValueError(f"不能短于 {text}（写成 \"{text}\" 或更长）")
+            raise ValueError(f'不能短于 {text}（写成 "{text}" 或更长）')
         return value
 
     return AfterValidator(check)
@@ -135,9 +135,14 @@ class DatabaseConfig(Section):
 
 
 class SourceConfig(Section):
+    # A weibo source without ``url`` searches the mobile API; a site root (a URL ending in "/", or with no
+    # path) means that site's search endpoint (``crawlers.spiders.weibo`` adds the query to it).
+    WEIBO_SEARCH_API: ClassVar[str] = "https://m.weibo.cn/api/container/getIndex"
+    WEIBO_SEARCH_PATH: ClassVar[str] = "api/container/getIndex"
+
     name: str = Field(min_length=1)
     type: Literal["feed", "site", "weibo", "board", "official"]
-    url: str = Field(pattern=r"^https?://")
+    url: str = Field(pattern=r"^https?://")  # required, except for weibo (see _weibo_search_url)
     interval: Seconds = timedelta(minutes=10)
     tier: Literal["central", "provincial", "local", "self_media", "official"]
     enabled: bool = True
@@ -153,6 +158,19 @@ class SourceConfig(Section):
     pages: int = Field(default=1, ge=1)
     cookie_env: EnvName | None = None
     headers_env: EnvName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weibo_search_url(cls, data: Any) -> Any:
+        """A weibo source's ``url``: the search API when omitted; a site root becomes its search endpoint."""
+        if not isinstance(data, dict) or data.get("type") != "weibo":
+            return data
+        url = data.get("url", cls.WEIBO_SEARCH_API)
+        if isinstance(url, str) and re.match(r"^https?://", url):
+            parts = urlsplit(url)
+            if not parts.query and not parts.fragment and (not parts.path or parts.path.endswith("/")):
+                url = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}{cls.WEIBO_SEARCH_PATH}"
+        return {**data, "url": url}
 
     @model_validator(mode="after")
     def _weibo_needs_keywords(self) -> SourceConfig:

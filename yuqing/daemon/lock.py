@@ -1,6 +1,7 @@
 """One daemon per database: a lock held for the daemon's whole life, released by the OS if it dies.
 
-- SQLite: an exclusive ``flock`` on ``<database file>.daemon.lock``; the file holds who took it (JSON:
+- SQLite: an exclusive ``flock`` on ``<database file>.daemon.lock`` beside the real file (the database path
+  resolved through symlinks, so a link to it meets the same lock); the file holds who took it (JSON:
   pid, host, since). The kernel drops the lock when the process ends, even on SIGKILL.
 - PostgreSQL: ``pg_try_advisory_lock`` on a dedicated connection kept open for the daemon's life; the
   connection's ``application_name`` says who holds it, and the server frees the lock when the connection
@@ -69,10 +70,13 @@ def acquire(engine: Engine, now: datetime | None = None) -> DaemonLock:
 
 
 def lock_path(engine: Engine) -> Path:
+    """``<database file>.daemon.lock`` beside the real file: symlinks (to the file or a folder above it) and
+    relative paths are resolved first, so every path that names one database names one lock."""
     database = engine.url.database
     if not database or database == ":memory:":
         raise ValueError("the daemon needs a SQLite file database, not an in-memory one")
-    return Path(database).with_name(Path(database).name + ".daemon.lock")
+    real = Path(os.path.realpath(database))
+    return real.with_name(real.name + ".daemon.lock")
 
 
 def _acquire_file(path: Path, me: dict[str, Any]) -> DaemonLock:

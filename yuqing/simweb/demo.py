@@ -2,7 +2,9 @@
 
 The simulated web (``simweb.server``) serves the corpus as published by a scenario clock, and a local SMTP
 server (aiosmtpd) saves every email as ``<dir>/mail/NNN-<kind>.eml``. A fresh database and ``config.toml``
-are written into the demo folder. Then the clock is moved through :data:`STEPS`: coarse steps through the
+are written into the demo folder: a new or empty folder, marked ``.yuqing-demo`` as the demo's own, or one so
+marked by an earlier run, of which only the demo's own files are replaced (:func:`prepare`); any other folder
+is refused. Then the clock is moved through :data:`STEPS`: coarse steps through the
 routine week, fine ones around the two storylines. At each step the daemon's own parts run as they would
 live: one crawl child process (``python -m crawlers --now``) over every source, then the daemon's
 ``process`` job in this process (tag with the tagger loaded once, detect, alerts tick). Storylines:
@@ -27,6 +29,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +42,7 @@ from reports import publish
 from scheduler import build_jobs
 from storage.db import migrate
 from yuqing import config as config_module
+from yuqing.errors import InputError
 from yuqing.instants import BEIJING
 from yuqing.runtime import Runtime, build
 from yuqing.simweb.corpus import DEFAULT_START
@@ -106,11 +110,12 @@ class ScenarioClock:
 
 
 def play(folder: Path, steps: list[timedelta] = STEPS, verbose: bool = False) -> int:
-    """Play the scenario into ``folder`` (emptied first); print the summary; 0 on success."""
+    """Play the scenario into ``folder`` (the demo's own, emptied of its earlier files first: :func:`prepare`);
+    print the summary; 0 on success. A folder the demo did not make raises InputError."""
     started = time.monotonic()
     folder = folder.resolve()  # the crawl children run in the project folder
-    _fresh(folder)
-    print(f"演示目录：{folder}（每次运行都会清空重建）", flush=True)
+    prepare(folder)
+    print(f"演示目录：{folder}（每次运行都会删除并重建演示写入的文件）", flush=True)
     mail = MailServer(folder=folder / "mail").start()
     port, sink = mail.port, mail.mailbox
     try:
@@ -246,10 +251,38 @@ pages = 10
 """
 
 
-def _fresh(folder: Path) -> None:
-    if folder.exists():
-        shutil.rmtree(folder)
-    (folder / "mail").mkdir(parents=True)
+MARKER = ".yuqing-demo"  # written into a folder the demo made its own; only such a folder is emptied again
+MARKER_TEXT = "此目录由 yuqing demo 创建；再次运行演示时，会删除并重建其中由演示写入的文件。\n"
+# What the demo writes into its folder, and nothing else is ever removed from it.
+WRITTEN = ("config.toml", "yuqing.db", "mail", REPORTS)
+DATABASE_SIDE_FILES = ("-journal", "-wal", "-shm", ".daemon.lock")
+
+
+def prepare(folder: Path) -> None:
+    """Make ``folder`` the demo's, empty of an earlier run's files; raise InputError when it is not ours.
+
+    A missing or empty folder is taken and marked (:data:`MARKER`). A folder that carries the marker is
+    reused: only what the demo writes (:data:`WRITTEN`) is removed. Anything else is refused untouched.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"演示目录 {folder} 已存在但不是普通目录，演示不会改动它。提示：用 --dir 指定一个新的或空的目录。"
+        )
+    if folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()):
+        raise InputError(
+            f"目录 {folder} 不是演示创建的，且不为空（没有 {MARKER} 标记文件），演示不会清空它。"
+            "提示：用 --dir 指定一个新的或空的目录；若确认其中内容可以删除，请先手动删除该目录。"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    names = [*WRITTEN, *(f"yuqing.db{suffix}" for suffix in DATABASE_SIDE_FILES)]
+    for name in names:
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    (folder / "mail").mkdir()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,7 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=Path(".demo"))
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    return play(args.dir, verbose=args.verbose)
+    try:
+        return play(args.dir, verbose=args.verbose)
+    except InputError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":
