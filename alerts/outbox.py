@@ -21,6 +21,8 @@ Crash safety (SIGKILL at any step, then a restart after the lease):
   Message-ID, so no design can remove this instant; this one makes it microseconds wide.
 
 Webhook rows have no handover step: a crash after the POST repeats the chat message (at least once).
+A webhook row whose robot is no longer in ``[[alerts.webhooks]]`` can never be delivered: it is marked
+``skipped`` with the reason, not retried (and does not make the tick fail).
 Back-off doubles from ``[alerts].retry_initial`` up to ``retry_max``, computed from stored instants.
 Emails failing for longer than ``escalate_after`` (and unconfirmed ones) are raised once to every
 webhook with ``escalation = true``.
@@ -32,16 +34,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from alerts import mailer, webhooks
 from alerts.compose import webhook_draft
-from alerts.failures import DeliveryFailed, LeaseLost
+from alerts.failures import DeliveryFailed, LeaseLost, TargetGone
+from alerts.markdown import escape
 from storage import outbox as rows
 from storage.db import transaction
 from storage.models import OutboxMessage
 from yuqing.config import Config
+from yuqing.errors import InputError
 from yuqing.instants import format_beijing
 
 if TYPE_CHECKING:
@@ -69,11 +73,34 @@ class ReplayClock:
         return self.start + timedelta(seconds=time.monotonic() - self._origin)
 
 
+# Replays are not production: an instant later than the real time (beyond this much clock skew) neither
+# delivers nor queues, or it would send tomorrow's emails today and use up their idempotency keys.
+FUTURE_TOLERANCE = timedelta(minutes=2)
+
+
+def wall_clock() -> datetime:
+    """The real time, aware UTC (the one seam the replay tests replace)."""
+    return datetime.now(UTC)
+
+
+def refuse_future(now: datetime) -> None:
+    """Raise :class:`InputError` (exit 2) when ``now`` is later than the real time by more than the tolerance."""
+    real = wall_clock()
+    if now > real + FUTURE_TOLERANCE:
+        raise InputError(
+            f"时刻 {format_beijing(now)} 晚于当前时间 {format_beijing(real)}（北京时间）："
+            "在正式数据库上提前运行会真的发出通知，并用掉这些通知的幂等键，到期时就不会再发送，因此拒绝执行。"
+            "提示：要预演将来某一时刻，请加 --replay（只列出将排队和投递的通知，不写发件箱、不投递）；"
+            "回放历史请在数据库副本上使用过去的时刻。"
+        )
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
     unconfirmed: int = 0
+    skipped: int = 0
     requeued: int = 0
     escalated: int = 0
     errors: list[str] = field(default_factory=list)
@@ -92,8 +119,9 @@ def deliver(
     ``now`` is the instant of the pass (back-off counts from it); ``clock`` (default: ``now`` advancing
     with real time) stamps claims and leases, so a long pass never outlives its leases unnoticed.
     ``checkpoint`` is called with the name of each step of :data:`DELIVERY_STEPS` as it is passed (the crash
-    tests stop the process there).
+    tests stop the process there). A ``now`` later than the real time is refused (:func:`refuse_future`).
     """
+    refuse_future(now)
     clock = clock or ReplayClock(now)
     report = DeliveryReport()
     started = now
@@ -113,10 +141,11 @@ def deliver(
         checkpoint("after_claim")
         _deliver_one(sessions, config, clock, row, report, down, started, checkpoint)
     logger.info(
-        "outbox delivered sent=%d failed=%d unconfirmed=%d requeued=%d escalated=%d",
+        "outbox delivered sent=%d failed=%d unconfirmed=%d skipped=%d requeued=%d escalated=%d",
         report.sent,
         report.failed,
         report.unconfirmed,
+        report.skipped,
         report.requeued,
         report.escalated,
     )
@@ -139,6 +168,12 @@ def _deliver_one(
         answer = _send(sessions, config, clock, row, checkpoint)
     except LeaseLost:
         logger.warning("outbox row=%d lease lost before handover; left to the run that recovered it", row.id)
+        return
+    except TargetGone as exc:
+        with transaction(sessions) as session:
+            rows.mark_skipped(session, row.id, attempt, str(exc))
+        report.skipped += 1
+        logger.warning("outbox skipped row=%d kind=%s channel=%s reason=%s", row.id, row.kind, row.channel, exc)
         return
     except DeliveryFailed as exc:
         _record_failure(sessions, config, started, row, attempt, exc, report)
@@ -173,7 +208,7 @@ def _send(
     name = (row.recipients or [""])[0]
     target = config.webhook_target(name)
     if target is None:
-        raise DeliveryFailed(f"配置中已没有名为“{name}”的机器人（[[alerts.webhooks]]）")
+        raise TargetGone(f"配置中已没有名为“{name}”的机器人（[[alerts.webhooks]]），本条通知不再发送")
     return webhooks.send(row.channel, target, row.subject, row.body_text, clock(), config.smtp.timeout)
 
 
@@ -229,13 +264,13 @@ def _escalation_text(row: OutboxMessage) -> tuple[str, str]:
     else:
         title = "预警邮件投递失败"
         what = f"已尝试 {row.attempts} 次仍未送达，下次重试 {format_beijing(row.next_attempt_at)}"
-    lines = [
+    lines = [  # the subject and the server's error are not ours: escaped as markdown text
         f"**{title}**",
         "",
-        f"> {row.subject}",
+        f"> {escape(row.subject)}",
         "",
-        f"- {what}",
-        f"- 最近错误：{(row.last_error or '—')[:300]}",
+        f"- {escape(what)}",
+        f"- 最近错误：{escape((row.last_error or '—')[:300])}",
         f"- 排队时间：{format_beijing(row.created_at)}（北京时间），收件人 {len(row.recipients or [])} 个",
         "- 查看：`yuqing alerts outbox`",
     ]

@@ -7,6 +7,10 @@ the transaction that reads the state it depends on, once per idempotency key. Th
 silent (blind spots) and the daily self-test; then the outbox is delivered. Nothing is remembered
 between ticks except what the database holds, so a tick can be repeated, run after a crash, or run by
 two processes at once.
+
+Replays are not production: a ``now`` later than the real time is refused before anything is queued
+(``alerts.outbox.refuse_future``); :func:`replay` shows what a tick at any instant would queue and deliver,
+with nothing written.
 """
 
 from __future__ import annotations
@@ -37,12 +41,12 @@ from alerts.compose import (
     response_drafts,
     self_test_drafts,
 )
-from alerts.outbox import Checkpoint, DeliveryReport, deliver, no_checkpoint
+from alerts.outbox import Checkpoint, DeliveryReport, deliver, escalate, no_checkpoint, refuse_future
 from storage import acknowledgements as acknowledgement_rows
 from storage import incidents as incident_rows
 from storage import outbox as rows
 from storage import responses
-from storage.db import transaction
+from storage.db import rolled_back, transaction
 from storage.models import Incident
 from storage.sources import source_health
 from yuqing.config import Config, SourceConfig
@@ -71,6 +75,7 @@ def tick(
     clock: Callable[[], datetime] | None = None,
     checkpoint: Checkpoint = no_checkpoint,
 ) -> TickReport:
+    refuse_future(now)  # before anything is queued: a future instant must not use up the real keys
     report = TickReport()
     report.incidents = evaluate(sessions, config, now, report.queued)
     check_sources(sessions, config, now, report.queued)
@@ -252,6 +257,8 @@ def queue_self_test(
     sessions: sessionmaker[Session], config: Config, now: datetime, queued: Counter[str], *, manual: bool = False
 ) -> bool:
     """Queue the self-test of the latest ``[schedule].self_test`` firing (once), or one now when ``manual``."""
+    if manual:  # ``alerts self-test --now <future>`` must not leave a row to be sent then (tick() checks its own)
+        refuse_future(now)
     if manual:
         key = f"self_test:manual:{now:%Y%m%dT%H%M%S%fZ}"
     else:
@@ -284,3 +291,63 @@ def _status(session: Session, config: Config, now: datetime) -> dict[str, int]:
         "unconfirmed": counts.get("unconfirmed", 0),
         "blind": len(blind_sources(session, config, now)),
     }
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One notification a replayed tick would queue or deliver (nothing of it is stored)."""
+
+    key: str
+    kind: str
+    incident_id: int | None
+    channel: str
+    recipients: int
+    subject: str
+    due_at: datetime | None
+
+
+@dataclass
+class ReplayReport:
+    incidents: int = 0
+    queued: Counter[str] = field(default_factory=Counter)
+    would_queue: list[Preview] = field(default_factory=list)
+    would_send: list[Preview] = field(default_factory=list)
+
+
+def replay(sessions: sessionmaker[Session], config: Config, now: datetime) -> ReplayReport:
+    """What a tick at ``now`` would queue and deliver, with nothing kept (``alerts tick --replay``).
+
+    The tick's own steps (releases proposed, clocks, blind spots, self-test, recovery, escalation) run on
+    sessions whose every commit is rolled back at the end (:func:`storage.db.rolled_back`), and nothing is
+    delivered: no row, event or idempotency key survives, so the real tick at the real time still sends.
+    Any ``now`` is allowed, the future included.
+    """
+    report = ReplayReport()
+    with rolled_back(sessions) as scratch:
+        with scratch() as session:
+            newest = rows.listing(session, include_sent=True, limit=1)
+        last_id = newest[0].id if newest else 0
+        report.incidents = evaluate(scratch, config, now, report.queued)
+        check_sources(scratch, config, now, report.queued)
+        if config.alerts.self_test:
+            queue_self_test(scratch, config, now, report.queued)
+        with transaction(scratch) as session:
+            rows.recover_expired(session, now)
+        escalate(scratch, config, now)  # its robot messages show in ``would_queue``
+        with scratch() as session:
+            for row in rows.listing(session, include_sent=False, limit=10_000):
+                preview = Preview(
+                    row.idempotency_key,
+                    row.kind,
+                    row.incident_id,
+                    row.channel,
+                    len(row.recipients or []),
+                    row.subject,
+                    row.next_attempt_at,
+                )
+                if row.id > last_id:
+                    report.would_queue.append(preview)
+                if row.status == "pending" and row.next_attempt_at is not None and row.next_attempt_at <= now:
+                    report.would_send.append(preview)
+    logger.info("alerts replay incidents=%d would_queue=%d", report.incidents, len(report.would_queue))
+    return report

@@ -102,3 +102,25 @@ def ensure_ready(engine: Engine) -> None:
     else:
         message = f"数据库 {where} 的结构版本为 {current}，程序需要 {head}。提示：运行 yuqing init-db 升级。"
     raise DatabaseNotReady(message, url=where)
+
+
+@contextmanager
+def rolled_back(factory: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """Sessions whose every commit is undone at the end (a dry run, ``alerts tick --replay``).
+
+    One connection holds one outer transaction; the sessions join it and turn their own transactions into
+    SAVEPOINTs, so code that commits (``transaction``) runs unchanged and everything is rolled back when the
+    block ends. pysqlite opens a transaction only before a write, and a SAVEPOINT outside a transaction
+    would commit on its RELEASE, so SQLite gets an explicit BEGIN first. On SQLite the dry run holds the
+    write lock until it ends: other writers wait (``busy_timeout``) as they would for a tick.
+    """
+    engine = factory.kw["bind"]
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.begin()
+        try:
+            yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        finally:
+            connection.rollback()

@@ -5,8 +5,9 @@ One module per command group (``documents``, ``tagger``, ``crawl``, ``incidents`
 calls the stage's own functions (the same ones the daemon and the console call) and prints. What the
 modules share is in ``yuqing.cli.args``.
 
-Exit status (design.md): 0 success, 2 bad input (a config key, an input line, an argument),
-1 failure. Everything printed for a person is Chinese; log lines go to stderr.
+Exit status (design.md): 0 success, 2 bad input (a config key, an input line, an argument, a path that is a
+file where a folder is needed or the other way round, or cannot be opened), 1 failure. Everything printed for a
+person is Chinese; log lines go to stderr.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 from yuqing import config as config_module
-from yuqing.cli import alerts, crawl, daemon, documents, incidents, reports, tagger, web
+from yuqing.cli import alerts, backup, crawl, daemon, documents, incidents, reports, tagger, web
 from yuqing.cli.args import ArgumentParser
 from yuqing.errors import MonitorError
 from yuqing.runtime import Runtime, build, configure_logging
@@ -27,7 +28,7 @@ from yuqing.runtime import Runtime, build, configure_logging
 logger = logging.getLogger("yuqing")
 
 # The command groups, in the order of ``yuqing --help``.
-COMMAND_GROUPS: tuple[ModuleType, ...] = (documents, tagger, crawl, incidents, alerts, reports, daemon, web)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (documents, tagger, crawl, incidents, alerts, reports, daemon, backup, web)
 
 
 def _config_option() -> argparse.ArgumentParser:
@@ -84,6 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        if exc.filename is None:  # not a path the operator gave: a failure like any other
+            logger.exception("command=%s failed error=%s", args.command, exc)
+            print(f"运行失败：{exc}", file=sys.stderr)
+            return 1
+        print(f"错误：{_bad_path(exc)}。提示：检查命令行或配置中给出的路径（如 --out、--config）。", file=sys.stderr)
+        return 2
     except Exception as exc:
         logger.exception("command=%s failed error=%s", args.command, exc)
         print(f"运行失败：{exc}", file=sys.stderr)
@@ -91,3 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if runtime is not None:
             runtime.dispose()
+
+
+def _bad_path(exc: OSError) -> str:
+    """The Chinese sentence for a path that cannot be used as the command needs it."""
+    path = exc.filename
+    if isinstance(exc, FileExistsError):
+        return f"无法创建目录 {path}：已有同名的文件"
+    if isinstance(exc, NotADirectoryError):
+        return f"路径 {path} 无法用作目录：它（或它的上一级）是文件"
+    if isinstance(exc, IsADirectoryError):
+        return f"路径 {path} 是目录，这里需要一个文件"
+    return f"没有权限访问 {path}"

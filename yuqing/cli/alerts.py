@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 from collections import Counter
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from yuqing.cli.args import add_now_option, now_of
-from yuqing.errors import InputError
-from yuqing.instants import format_beijing, parse_instant
+from yuqing.cli.args import add_now_option, now_of, parse_incident_id, parse_now
+from yuqing.instants import format_beijing
 from yuqing.runtime import Runtime
 from yuqing.vocabulary import OUTBOX_STATUSES, RESPONSES, notice_label
+
+if TYPE_CHECKING:
+    from alerts.tick import ReplayReport
 
 logger = logging.getLogger("yuqing")
 
@@ -30,9 +33,16 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
         help="检查所有时限，排队到期通知，投递发件箱",
         description="检查所有在办事件的时限（5小时权威发布、24小时新闻发布会、持续发布、48小时回应），\n"
         "把到期的预警、升级、提醒、超时、盲区和每日自检通知写入发件箱，然后投递。\n"
-        "可重复运行、可多个进程同时运行：每条通知只发一次。有投递失败时退出状态为 1。",
+        "可重复运行、可多个进程同时运行：每条通知只发一次。有投递失败时退出状态为 1。\n"
+        "--now 晚于当前时间（超过 2 分钟）时拒绝执行（退出状态 2）：提前运行会真的发出通知并用掉幂等键；\n"
+        "要预演将来某一时刻，加 --replay：只列出将排队和投递的通知，不写发件箱、不投递。",
     )
     add_now_option(tick_parser)
+    tick_parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="预演：按 --now（或现在）检查时限，列出将排队和投递的通知，不写发件箱、不投递",
+    )
     tick_parser.set_defaults(handler=cmd_tick)
 
     outbox = actions.add_parser(
@@ -78,12 +88,15 @@ def register(commands: Any, common: list[argparse.ArgumentParser]) -> None:
 
 
 def cmd_tick(args: argparse.Namespace, runtime: Runtime) -> int:
-    from alerts.outbox import ReplayClock
-    from alerts.tick import tick
+    from alerts import outbox
+    from alerts.tick import replay, tick
 
-    now = now_of(args)
+    # The real time through the outbox's seam, so a test can play the real clock (the future guard reads it too).
+    now = parse_now(args.now) if args.now else outbox.wall_clock()
     runtime.ready()
-    report = tick(runtime.sessions, runtime.config, now, ReplayClock(now))
+    if args.replay:
+        return _print_replay(replay(runtime.sessions, runtime.config, now), now)
+    report = tick(runtime.sessions, runtime.config, now, outbox.ReplayClock(now))
     queued = "、".join(f"{notice_label(k)} {n}" for k, n in sorted(report.queued.items())) or "无"
     delivery = report.delivery
     print(f"时限检查（北京时间 {format_beijing(now)}）：在办事件 {report.incidents} 起；新排队通知：{queued}。")
@@ -94,6 +107,23 @@ def cmd_tick(args: argparse.Namespace, runtime: Runtime) -> int:
     for error in delivery.errors:
         print(error)
     return 1 if delivery.failed else 0
+
+
+def _print_replay(report: ReplayReport, now: datetime) -> int:
+    """Print what a replayed tick (``alerts.tick.replay``) would queue and deliver."""
+    queued = "、".join(f"{notice_label(k)} {n}" for k, n in sorted(report.queued.items())) or "无"
+    print(f"预演时限检查（北京时间 {format_beijing(now)}）：在办事件 {report.incidents} 起；将排队的通知：{queued}。")
+    print("以下均为预演：未写入发件箱，未投递，也未用掉任何幂等键；到时正式的 alerts tick 会照常排队和发送。")
+    for title, items in (("将排队", report.would_queue), ("将投递", report.would_send)):
+        print(f"{title}的通知 {len(items)} 条：")
+        for item in items:
+            held = item.due_at is not None and item.due_at > now
+            when = f"（暂缓至北京时间 {format_beijing(item.due_at)}）" if held else ""
+            print(
+                f"  {notice_label(item.kind)}\t事件 {item.incident_id or '—'}\t{item.channel}\t"
+                f"收件人 {item.recipients} 个\t{item.subject}{when}"
+            )
+    return 0
 
 
 def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -121,15 +151,24 @@ def cmd_outbox(args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_self_test(args: argparse.Namespace, runtime: Runtime) -> int:
     from alerts.outbox import deliver
     from alerts.tick import queue_self_test
+    from storage import outbox as rows
 
     now = now_of(args)
     runtime.ready()
     queue_self_test(runtime.sessions, runtime.config, now, Counter(), manual=True)
     report = deliver(runtime.sessions, runtime.config, now)
-    print(f"自检邮件已排队并投递：成功 {report.sent}，失败 {report.failed}。")
+    with runtime.sessions() as session:
+        self_test = rows.last_sent(session, "self_test")
+    print(f"自检邮件已排队并投递：成功 {report.sent}，失败 {report.failed}，未确认 {report.unconfirmed}。")
     for error in report.errors:
         print(error)
-    return 1 if report.failed else 0
+    if report.unconfirmed:
+        print("未确认：邮件已交给服务器，但连接在服务器确认收到之前中断，无法确认是否送达；请向收件人核实。")
+    status = self_test.status if self_test is not None else None
+    if status != "sent":
+        detail = f"（{self_test.last_error}）" if self_test is not None and self_test.last_error else ""
+        print(f"自检未通过：自检邮件状态为“{OUTBOX_STATUSES.get(status or '', '未排队')}”{detail}。")
+    return 1 if report.failed or report.unconfirmed or status != "sent" else 0
 
 
 def cmd_respond(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -138,18 +177,8 @@ def cmd_respond(args: argparse.Namespace, runtime: Runtime) -> int:
 
     now = now_of(args)
     runtime.ready()
-    try:
-        incident_id = int(args.incident)
-    except ValueError:
-        raise InputError(
-            f"事件编号 {args.incident!r} 无效：应为数字。提示：用 yuqing incidents 查看事件编号。"
-        ) from None
-    at = None
-    if args.at:
-        try:
-            at = parse_instant(args.at)
-        except ValueError as exc:
-            raise InputError(f"参数 --at 无效：{exc}") from None
+    incident_id = parse_incident_id(args.incident)
+    at = parse_now(args.at, "--at") if args.at else None
     if args.press_conference:
         kind, url = "press_conference", args.url
     elif args.follow_up:
