@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -88,7 +89,16 @@ class Document(Base):
     """One post, article, letter or release, stored once per canonical URL."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_source_published", "source_id", "published_at"),)
+    __table_args__ = (
+        Index("ix_documents_source_published", "source_id", "published_at"),
+        # the few documents set aside, found without reading the million that are not (status, the desk)
+        Index(
+            "ix_documents_quarantined",
+            "quarantined_at",
+            sqlite_where=text("quarantined_at IS NOT NULL"),
+            postgresql_where=text("quarantined_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(Text)

@@ -234,7 +234,7 @@ def test_quarantined_documents_are_listed_with_reason_and_instant(engine: Engine
         set_aside(session, ids[0], "标注失败：另一个原因", NOW + timedelta(minutes=1))
     with sessions() as session:
         assert quarantine_count(session) == 2
-        assert quarantined(session) == [
-            (ids[0], "标注失败：另一个原因", NOW + timedelta(minutes=1)),
+        assert quarantined(session) == [  # the earliest set aside first
             (ids[2], "标注失败：OverflowError: date value out of range", NOW),
+            (ids[0], "标注失败：另一个原因", NOW + timedelta(minutes=1)),
         ]
