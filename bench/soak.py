@@ -42,30 +42,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# the same places and accidents as the latency bench (bench/ is on sys.path when a bench runs as a script)
+from latency import ACCIDENTS, PLACES  # noqa: E402
+
 from storage.db import make_engine, migrate  # noqa: E402
 from yuqing.simweb.corpus import Expected, Item  # noqa: E402
 from yuqing.simweb.loopback import MailServer, free_port  # noqa: E402
 from yuqing.simweb.server import SimWeb  # noqa: E402
 
-CITIES = [
-    ("济南市", "历城区"),
-    ("青岛市", "黄岛区"),
-    ("淄博市", "张店区"),
-    ("枣庄市", "滕州市"),
-    ("东营市", "东营区"),
-    ("烟台市", "芝罘区"),
-    ("潍坊市", "奎文区"),
-    ("济宁市", "任城区"),
-    ("泰安市", "泰山区"),
-    ("威海市", "环翠区"),
-    ("日照市", "东港区"),
-    ("临沂市", "河东区"),
-    ("德州市", "德城区"),
-    ("聊城市", "东昌府区"),
-    ("滨州市", "滨城区"),
-    ("菏泽市", "牡丹区"),
-]
-ACCIDENTS = ["塔吊倒塌", "脚手架坍塌", "基坑坍塌", "在建楼房外墙坍塌", "施工升降机坠落", "模板支撑体系坍塌"]
 ROUTINE = [
     (
         "{city}出台新政支持刚需购房 首付比例下调",
@@ -124,7 +108,7 @@ def posts(minutes: float, gap: float, rng: random.Random) -> list[Item]:
     """A post every ``gap`` seconds (plus jitter) for ``minutes``; every third an accident with deaths."""
     items = []
     for i in range(int(minutes * 60 / gap)):
-        city, district = CITIES[(i // 3) % len(CITIES)]
+        city, district = PLACES[(i // 3) % len(PLACES)]
         offset = timedelta(seconds=gap * (i + 1) + rng.uniform(0, gap / 2))
         if i % 3 == 0:
             accident, deaths = ACCIDENTS[(i // 3) % len(ACCIDENTS)], 3 + (i // 3) % 6

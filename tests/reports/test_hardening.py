@@ -16,27 +16,9 @@ from storage.db import migrate, session_factory
 from storage.models import Document, Incident
 from tests.conftest import ON_POSTGRES
 from tests.reports import scenario
+from tests.reports.test_reports import CONFIG  # the same mail server, recipients and department
 from yuqing.cli import main
 from yuqing.simweb.loopback import MailServer
-
-CONFIG = """
-[database]
-url = "{url}"
-
-[smtp]
-host = "127.0.0.1"
-port = {port}
-sender = "住建舆情监测 <yuqing@zjt.example.cn>"
-timeout = "5s"
-
-[recipients]
-duty = ["值班室 <duty@zjt.example.cn>"]
-leadership = ["leader@zjt.example.cn"]
-
-[topics.engineering_quality]
-department = "工程质量安全监管处"
-emails = ["gczl@zjt.example.cn"]
-"""
 
 # Every character XML 1.0 forbids below U+0020 (tab, LF and CR are allowed).
 # PostgreSQL cannot store NUL at all (ingest rejects it there); every other XML-invalid character it keeps.

@@ -312,10 +312,9 @@ def revoke(incident_id: int) -> BaseResponse:
 def grade(incident_id: int) -> BaseResponse:
     def do(incident: Incident) -> tuple[dict[str, Any], dict[str, Any], str]:
         with transaction(runtime().sessions) as session:
-            outcome = set_grade(session, str(incident_id), _form("grade"), _form("reason"), now(), config(), _home())
+            set_grade(session, str(incident_id), _form("grade"), _form("reason"), now(), config(), _home())
             after_grade = incident_rows.get(session, incident_id)
             new = after_grade.grade if after_grade else None
-        del outcome
         return {"grade": incident.grade}, {"grade": new, "reason": _form("reason")}, "已手工定级。"
 
     return _act(incident_id, "grade", do)
@@ -404,16 +403,12 @@ def comment(incident_id: int) -> BaseResponse:
 
 @console.get("/incidents/<int:incident_id>/evaluation")
 def evaluation_html(incident_id: int) -> BaseResponse:
-    report = _evaluation(incident_id)
-    response = Response(html.render(report, images="data"), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = REPORT_POLICY
-    return response
+    return _report_page(_evaluation(incident_id))
 
 
 @console.get("/incidents/<int:incident_id>/evaluation.docx")
 def evaluation_docx(incident_id: int) -> BaseResponse:
-    report = _evaluation(incident_id)
-    return _download(docx.render(report), f"{report.filename}.docx")
+    return _report_docx(_evaluation(incident_id))
 
 
 def _evaluation(incident_id: int) -> Any:
@@ -424,11 +419,21 @@ def _evaluation(incident_id: int) -> Any:
         return build_evaluation(session, incident, now(), config())
 
 
-def _download(content: bytes, filename: str) -> BaseResponse:
+def _report_page(report: Any) -> BaseResponse:
+    """A report (evaluation, digest) as its own HTML page, under the stricter policy (no script at all)."""
+    response = Response(html.render(report, images="data"), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = REPORT_POLICY
+    return response
+
+
+def _report_docx(report: Any) -> BaseResponse:
+    """A report as the Word document offices file, downloaded under its own name."""
     from urllib.parse import quote
 
-    response = Response(content, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response = Response(
+        docx.render(report), mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.filename)}.docx"
     return response
 
 
@@ -450,16 +455,12 @@ def reports_page() -> str:
 
 @console.get("/reports/digest/<week>")
 def digest_html(week: str) -> BaseResponse:
-    report = _digest(week)
-    response = Response(html.render(report, images="data"), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = REPORT_POLICY
-    return response
+    return _report_page(_digest(week))
 
 
 @console.get("/reports/digest/<week>.docx")
 def digest_docx(week: str) -> BaseResponse:
-    report = _digest(week)
-    return _download(docx.render(report), f"{report.filename}.docx")
+    return _report_docx(_digest(week))
 
 
 def _digest(label: str) -> Any:
