@@ -7,7 +7,10 @@ grouping against the answer written down by hand.
 
 A replay file (``bench/replays/*.json``) names a file of ``../shared/data/real/`` and lists its items by id, each
 with the instant it is replayed at and the thread it belongs to (one named thing and one matter, or one event),
-or null; ``grades`` gives, per thread, the grade it should have had from which post on. The texts are read from
+or null; ``grades`` gives, per thread, the grade it should have had from which post on; ``out_of_scope`` names
+the threads whose matter ``../shared/docs/labels.md`` gives no topic (a kindergarten's places, a bus line),
+with why: like a post that names its thread only in a hashtag, their posts are not required to form an
+incident (no topic starts nothing) and count only when placed with another thread. The texts are read from
 the real file at run time and never copied here. Everything runs on a temporary SQLite database with the
 shipped tagger and the default configuration; detect runs at every ``step`` that holds a post (empty stretches
 are skipped, then detect runs once more a step after the last post).
@@ -172,7 +175,9 @@ def report_replay(path: Path, verbose: bool) -> dict[str, Any]:
         played = play(documents, sources, STEPS[replay["step"]], Path(tmp))
         placed, incidents, history = placements(played["url"])
     weak = {d["url"] for d, item in zip(documents, replay["items"], strict=True) if item.get("weak")}
-    result = score(answer, placed, weak)
+    outside = replay.get("out_of_scope", {})
+    unasked = {d["url"] for d, item in zip(documents, replay["items"], strict=True) if item["thread"] in outside}
+    result = score(answer, placed, weak | unasked)
     threaded = [t for t in result.threads]
     multi = [t for t in threaded if t.posts >= 2]
     in_main = sum(t.recall * t.posts for t in threaded)
@@ -181,6 +186,12 @@ def report_replay(path: Path, verbose: bool) -> dict[str, Any]:
     if weak:
         joined = sum(1 for url in weak if url in placed)
         print(f"仅在话题标签中提及事项的帖子（不要求归入）：{len(weak)} 条，其中归入事件 {joined} 条")
+    if unasked:
+        joined = sum(1 for url in unasked if url in placed)
+        print(
+            f"不属本部门职责的线索（按 labels.md 无议题，不要求成事件）：{len(outside)} 个，{len(unasked)} 条，"
+            f"其中归入事件 {joined} 条"
+        )
     print(
         f"detect 运行 {played['runs']} 次，{played['detect_seconds']:.1f} 秒；"
         f"归入事件 {len(placed)} 条，事件（含候选）{len({*placed.values()})} 个"

@@ -80,6 +80,7 @@ def detect(
             assess_batch(session, ordered[start : start + BATCH], now, config, home, result)
     with transaction(sessions) as session:
         incident_rows.save_low_water(session, low_water, now)
+        incident_rows.stop_waiting(session, before=now - config.incidents.thread_within)
         result.transitions = advance(session, now, config.incidents)
     with sessions() as session:
         result.emerging = find_emerging(session, now, emergence_settings(config))

@@ -28,10 +28,17 @@ How a post is placed:
    + 0.25 when the post names one of the incident's named things within ``window`` of its last post
    (one site, one day), + 0.15 when it does so later (a letter months on must also speak of the same
    matter), + 0.15 × the share of its hashtags'
-   bigrams in the incident's (a hashtag alone stays below the threshold). The best incident at or above
-   ``[incidents] similarity`` gets the post; with none, a post with a topic starts a candidate.
+   bigrams in the incident's (a hashtag alone stays below the threshold). A letter names its estate whatever
+   it asks for, so for a letter the named thing counts only with the same matter (a shared matter of
+   ``nlp.matters`` or ``LETTER_TEXT_EVIDENCE`` of its text); a letter headed by another named thing than the
+   incident's letters (neither names the other's anywhere) loses 0.15. The best incident at or above
+   ``[incidents] similarity`` gets the post, a promoted incident before a candidate (which it then takes in);
+   with none, a post with a topic starts a candidate.
 4. A post the tagger gave no topic joins an incident it matches at ``similarity`` + 0.1 (it is found
-   through the marks), and starts nothing: the incident's topics come from its posts as a whole.
+   through the marks), and starts nothing: the incident's topics come from its posts as a whole. A letter
+   with no topic that matched nothing waits (``waiting_letters``, by the named things of its title, for
+   ``thread_within``): when a letter with a topic later starts a thread on that thing, the waiting letters on
+   the same matter join it, so the thread begins with its first letter.
 5. The incident's profile takes in the post (the first posts' bigrams, a capped count of terms, its names).
 
 Candidates are ``Incident`` rows with status ``candidate``: never listed, never graded or alerted,
@@ -78,6 +85,8 @@ MIN_TITLE_SHINGLES = 4
 TEXT_WEIGHT, TERM_WEIGHT, DISTRICT_BONUS = 0.6, 0.4, 0.1
 NAME_BONUS, NAME_BONUS_RECENT, HASHTAG_WEIGHT = 0.15, 0.25, 0.1
 MATTER_BONUS_RECENT, MATTERS_KEPT = 0.2, 3
+LETTER_TEXT_EVIDENCE = 0.2
+OTHER_SUBJECT_PENALTY = 0.15
 UNTOPICAL_MARGIN = 0.1
 GENERIC_WEIGHT = 0.3
 MARKED_CANDIDATES = 30
@@ -88,6 +97,9 @@ PROMOTED = ("open", "active", "quiet", "closed")
 COMMON_BIGRAMS = Path(__file__).resolve().parents[1] / "nlp" / "data" / "common_bigrams.json"
 _NOT_HAN_OR_LATIN = re.compile(r"[^\u4e00-\u9fffA-Za-z]+")
 _FUNCTION_CHARS = frozenset("的了在是和与及等有一这那其于对为被将已月日年时分许午上下今昨前后")
+_LOCAL_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:街道|街办|镇|乡)")
+# key terms that say which, not what: codes (A3, B7: a district as the board writes it), phases and buildings
+_NOT_A_MATTER = re.compile(r"^(?:[A-Za-z]+\d*|[一二三四五六七八九十\d]+(?:期|栋|号楼|单元|号))$")
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,7 @@ class Pending:
     tag_shingles: frozenset[str] = frozenset()
     kind: str = "news"
     matters: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()  # the named things of its title: what a letter is about
     weights: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of shingles, title_shingles, tag_shingles
 
     @property
@@ -160,7 +173,8 @@ def pending_post(
     place = post_place(places)
     mentions = [p.get("mention") or "" for p in places]
     admin = [n for p in places if isinstance(p, dict) for n in (p.get("city"), p.get("district"), p.get("province"))]
-    place_words = [w for w in (*mentions, *admin) if w]
+    local = _LOCAL_PLACE.findall(f"{said_title} {said}")  # 梅溪湖街道, 星沙镇: below the gazetteer's reach
+    place_words = [w for w in (*mentions, *admin, *local) if w]
     names = tuple(find_names(f"{title}。{text}")[:NAME_CAP])
     masked = [*place_words, *names]
     terms = {t for t in key_terms(keywords, place_words) if t in said or t in said_title}
@@ -185,6 +199,7 @@ def pending_post(
         tag_shingles=tag_grams,
         kind=kind,
         matters=tuple(find_matters(f"{said_title} {said}")),
+        subjects=tuple(find_names(said_title)[:NAME_CAP]),
         weights=(weight(grams), weight(title_grams), weight(tag_grams)),
     )
 
@@ -225,7 +240,10 @@ def key_terms(keywords: Iterable[str], place_words: Sequence[str]) -> set[str]:
     return {
         k
         for k in keywords
-        if k and not any(k in w or (w and w in k) for w in (*place_words, *short)) and not generic_term(k)
+        if k
+        and not any(k in w or (w and w in k) for w in (*place_words, *short))
+        and not generic_term(k)
+        and not _NOT_A_MATTER.match(k)
     }
 
 
@@ -244,6 +262,7 @@ class Fingerprint:
     terms: frozenset[str]
     names: tuple[str, ...] = ()
     matters: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, profile: dict[str, Any] | None) -> Fingerprint:
@@ -254,6 +273,7 @@ class Fingerprint:
             frozenset(profile.get("terms") or {}),
             tuple(profile.get("names") or ()),
             tuple(matter for matter, _count in matters),
+            tuple(profile.get("subjects") or ()),
         )
 
 
@@ -305,8 +325,13 @@ def similarity(
     counted = min(len(post.terms), TERMS_COUNTED)
     terms = min(1.0, len(post.terms & print_.terms) / counted) if counted else 0.0
     bonus = DISTRICT_BONUS if post.district and post.district == district else 0.0
-    if any(same_thing(a, b) for a in post.names for b in print_.names):
+    if any(same_thing(a, b) for a in post.names for b in print_.names) and (
+        post.kind != "forum" or text >= LETTER_TEXT_EVIDENCE or set(post.matters) & set(print_.matters)
+    ):
+        # a letter names its estate whatever it asks for: the estate counts only with the same matter
         bonus += NAME_BONUS_RECENT if recent else NAME_BONUS
+    if post.kind == "forum" and other_subject(post, print_):
+        bonus -= OTHER_SUBJECT_PENALTY
     if post.tag_shingles:
         bonus += HASHTAG_WEIGHT * shared_share(post.tag_shingles, print_.shingles, post.weights[2])
     if (
@@ -317,6 +342,23 @@ def similarity(
     ):
         bonus += MATTER_BONUS_RECENT
     return TEXT_WEIGHT * text + TERM_WEIGHT * terms + bonus
+
+
+def subject_marks(post: Pending) -> set[str]:
+    """The marks of the named things of ``post``'s title (with their parts): how a waiting letter is found."""
+    return {mark for name in post.subjects for mark in name_marks(name)}
+
+
+def other_subject(post: Pending, print_: Fingerprint) -> bool:
+    """Whether ``post`` is about another named thing than the incident: its title names one, the incident's
+    letters' titles name others, and neither side names the other's anywhere (青山新村 and 青青家园 stay one:
+    the letter headed 青山新村 names 青青家园 in its text). Two letters headed by two estates are two matters
+    however alike their complaints read (三期北门 of one estate is not 三期北门 of another)."""
+    if not post.subjects or not print_.subjects:
+        return False
+    return not any(same_thing(a, b) for a in post.subjects for b in print_.names) and not any(
+        same_thing(a, b) for a in print_.subjects for b in post.names
+    )
 
 
 def new_profile(posts: Iterable[Pending]) -> dict[str, Any]:
@@ -342,6 +384,8 @@ def absorb(profile: dict[str, Any], post: Pending) -> dict[str, Any]:
     letters = int(profile.get("letters") or 0) + (post.kind == "forum")
     matters = Counter(profile.get("matters") or {})
     matters.update(post.matters)
+    subjects = list(profile.get("subjects") or ())
+    subjects += [n for n in post.subjects if n not in subjects][: max(0, NAME_CAP - len(subjects))]
     return {
         **profile,
         "shingles": grams,
@@ -350,6 +394,7 @@ def absorb(profile: dict[str, Any], post: Pending) -> dict[str, Any]:
         "names": names,
         "letters": letters,
         "matters": dict(matters),
+        "subjects": subjects,
     }
 
 
@@ -367,8 +412,11 @@ def merge_profiles(first: dict[str, Any], second: dict[str, Any]) -> dict[str, A
     letters = int(first.get("letters") or 0) + int(second.get("letters") or 0)
     matters = Counter(first.get("matters") or {})
     matters.update(second.get("matters") or {})
+    subjects = list(first.get("subjects") or ())
+    subjects += [n for n in second.get("subjects") or () if n not in subjects]
     return {
         "matters": dict(matters),
+        "subjects": subjects[:NAME_CAP],
         **first,
         "shingles": grams[:SHINGLE_CAP],
         "terms": kept,
@@ -537,9 +585,13 @@ class Placer:
         incident = self._original_incident(post) or self._best_match(post)
         if incident is None:
             if not post.topical:
+                if post.kind == "forum" and post.subjects:
+                    incident_rows.add_waiting(self.session, post.document_id, subject_marks(post), post.published_at)
                 return None
             incident = self._start(post)
             self.created += 1
+            if post.kind == "forum" and post.names:
+                self._adopt(incident, post)
         else:
             self._join(incident, post)
             self.joined += 1
@@ -584,6 +636,43 @@ class Placer:
         self._created.clear()
         self._changed_incidents.clear()
 
+    def _adopt(self, incident: Incident, post: Pending) -> None:
+        """The earlier letters on the thing ``post`` (a letter that starts a thread) is about that the tagger gave
+        no topic and no incident took (``storage.incidents.waiting``, within ``thread_within``): those on the same
+        matter join the thread, oldest first, as they would have joined had it existed, so the thread starts
+        with its first letter (a run of letters against a hospital at an estate's gate that the tagger missed
+        until a later letter named the estate's housing)."""
+        incident_rows.flush(self.session)  # letters set waiting earlier in this batch
+        since = post.published_at - self.settings.thread_within
+        marks = {mark for name in post.names for mark in name_marks(name)}  # its text may name what its title does not
+        ids = incident_rows.waiting(self.session, marks, since, post.published_at)
+        adopted: list[int] = []
+        threshold = self.settings.similarity + UNTOPICAL_MARGIN
+        left = load_pending(self.session, [i for i in ids if i != post.document_id])
+        while left:  # a letter taken in may show that another one is on the same matter
+            taken = [
+                letter
+                for letter in left
+                if similarity(
+                    letter,
+                    self.cache[incident.id],
+                    incident.district,
+                    self._recent(letter, incident.last_seen_at),
+                    incident.city,
+                )
+                >= threshold
+            ]
+            for letter in taken:
+                self._join(incident, letter)
+                incident.first_reported_at = min(incident.first_reported_at, letter.published_at)
+                adopted.append(letter.document_id)
+            left = [letter for letter in left if letter not in taken]
+            if not taken:
+                break
+        if adopted:
+            incident_rows.stop_waiting(self.session, adopted)
+            logger.debug("incident=%s adopted %d earlier letters", incident.id, len(adopted))
+
     def _changed(self, incident: Incident, new_topics: Iterable[str] = ()) -> None:
         self._new_topics.setdefault(incident.id, set()).update(new_topics)
         self._changed_incidents[incident.id] = incident
@@ -609,8 +698,10 @@ class Placer:
         scored = [(s, row) for s, row in scored if s >= threshold]
         if not scored:
             return None
+        # a post like a promoted incident and a candidate shows the candidate is that incident's matter split off
+        # (its first post did not look alike): the promoted one takes the post and the candidate
         ranked = sorted(
-            scored, key=lambda sr: (sr[0], sr[1][2] != "candidate", sr[1][3] or self.now, -sr[1][0]), reverse=True
+            scored, key=lambda sr: (sr[1][2] != "candidate", sr[0], sr[1][3] or self.now, -sr[1][0]), reverse=True
         )
         incident = incident_rows.get(self.session, ranked[0][1][0])
         if incident is None:

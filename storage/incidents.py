@@ -32,6 +32,7 @@ from storage.models import (
     IncidentKey,
     IncidentMark,
     Source,
+    WaitingLetter,
 )
 from yuqing.vocabulary import LISTED_STATUSES, LIVE_STATUSES
 
@@ -311,6 +312,50 @@ def write_marks(
                 .values(reach_until=reach, city=city)
                 .execution_options(synchronize_session=False)
             )
+
+
+def add_waiting(session: Session, document_id: int, marks: Iterable[str], published_at: datetime) -> None:
+    """Keep the letter ``document_id`` (no topic, no incident) findable by ``marks`` for a thread to start; a
+    letter offered again (a replay that held the cursor back) is kept once."""
+    kept = set(session.scalars(select(WaitingLetter.mark).where(WaitingLetter.document_id == document_id)))
+    session.add_all(
+        WaitingLetter(document_id=document_id, mark=m, published_at=published_at) for m in set(marks) - kept
+    )
+
+
+def waiting(session: Session, marks: Iterable[str], since: datetime, until: datetime) -> list[int]:
+    """The waiting letters published between ``since`` and ``until`` with any of ``marks``, still in no incident."""
+    marks = sorted(set(marks))
+    if not marks:
+        return []
+    placed = select(IncidentDocument.document_id).where(IncidentDocument.document_id == WaitingLetter.document_id)
+    rows = session.scalars(
+        select(WaitingLetter.document_id)
+        .where(
+            WaitingLetter.mark.in_(marks),
+            WaitingLetter.published_at >= since,
+            WaitingLetter.published_at <= until,
+            ~placed.exists(),
+        )
+        .distinct()
+    )
+    return sorted(rows)
+
+
+def stop_waiting(session: Session, document_ids: Sequence[int] = (), before: datetime | None = None) -> int:
+    """Forget the waiting letters ``document_ids`` (they joined a thread) and those published before ``before``."""
+    removed = 0
+    if document_ids:
+        removed += _rowcount(
+            session.execute(delete(WaitingLetter).where(WaitingLetter.document_id.in_(list(document_ids))))
+        )
+    if before is not None:
+        removed += _rowcount(session.execute(delete(WaitingLetter).where(WaitingLetter.published_at < before)))
+    return removed
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def flush(session: Session) -> None:

@@ -289,6 +289,19 @@ class IncidentMark(Base):
     reach_until: Mapped[datetime]
 
 
+class WaitingLetter(Base):
+    """A letter the tagger gave no topic and no incident matched, by the named things of its title: when a
+    letter with a topic later starts a thread on one of them, grouping finds these through the mark (an index
+    range) and the ones on the same matter join it, so the thread has its history. Kept ``thread_within``."""
+
+    __tablename__ = "waiting_letters"
+    __table_args__ = (Index("ix_waiting_letters_mark_published", "mark", "published_at"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    mark: Mapped[str] = mapped_column(String(64), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class DetectState(Base):
     """The detect job's cursor: every document with an id at or below ``low_water`` has been considered."""
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from incidents.render import details, view
-from storage.models import Incident
+from storage.models import Incident, WaitingLetter
 from tests.incidents.builders import HOUR, NOW, World
 
 DAY = timedelta(days=1)
@@ -219,3 +219,101 @@ def test_a_title_that_names_no_place_is_led_by_the_incidents_place(world: World)
     ]
     world.detect(NOW + 2 * HOUR)
     assert world.incident_of(ids[0]).title == "济南市历城区：在建工地塔吊倒塌 2人受伤"
+
+
+def _letter(world: World, title: str, text: str, at, topics: tuple[str, ...] = (URBAN,)) -> int:
+    return world.post(title, text, at, source="市民留言板", tier=None, kind="forum", topics=topics, author=None)
+
+
+def test_earlier_letters_the_tagger_missed_join_the_thread_a_later_letter_starts(world: World) -> None:
+    missed = [
+        _letter(
+            world,
+            "坚决反对在东湖春晓小区门口开设医院",
+            "东湖春晓小区门口商业楼擅自改建医院，出入往来都是病人，业主坚决反对。",
+            NOW,
+            (),
+        ),
+        _letter(
+            world,
+            "反对在东湖春晓小区门口设立医院",
+            "东湖春晓小区门口设立医院，出入往来都是病人，业主反对。",
+            NOW + 2 * WEEK,
+            (),
+        ),
+    ]
+    other_matter = _letter(
+        world, "东湖春晓小区幼儿园学位不够", "东湖春晓小区业主的孩子报不上小区幼儿园，学位太少。", NOW + WEEK, ()
+    )
+    for week in (0, 1, 2):
+        world.detect(NOW + week * WEEK + HOUR)
+    assert not world.placed()  # no topic, nothing to join: they start nothing
+
+    started = _letter(
+        world,
+        "东湖春晓小区门口违规改建医院",
+        "东湖春晓小区门口商业楼未经规划擅自改建医院，业主多次反映，请城管部门依法查处。",
+        NOW + 6 * WEEK,
+    )
+    world.detect(NOW + 6 * WEEK + HOUR)
+
+    incident = world.incident_of(started)
+    assert world.members(incident.id) == {started, *missed}
+    assert incident.first_reported_at == NOW.replace(tzinfo=incident.first_reported_at.tzinfo)
+    assert other_matter not in world.placed()
+
+    # a waiting letter is kept while a thread may still begin on it, then forgotten
+    with world.sessions() as session:
+        assert session.scalars(select(WaitingLetter.document_id)).all() == [other_matter] * len(
+            session.scalars(select(WaitingLetter.document_id)).all()
+        )
+    world.detect(NOW + 60 * WEEK)
+    with world.sessions() as session:
+        assert session.scalars(select(WaitingLetter.document_id)).all() == []
+
+
+def test_letters_on_two_matters_of_one_estate_are_two_threads(world: World) -> None:
+    noise = [
+        _letter(
+            world,
+            "历城区东湖春晓小区旁工地夜间施工扰民",
+            "济南市历城区东湖春晓小区南侧工地每天夜里打桩，噪音很大。",
+            NOW,
+        ),
+        _letter(
+            world,
+            "再次反映东湖春晓小区夜间施工噪音",
+            "济南市历城区东湖春晓小区旁工地夜间施工噪音问题仍未解决。",
+            NOW + 3 * WEEK,
+        ),
+    ]
+    rockery = [
+        _letter(
+            world,
+            "历城区东湖春晓小区有人违章搭建假山",
+            "济南市历城区东湖春晓小区一楼业主在公共绿地违章搭建假山水池，压坏地下室顶板。",
+            NOW + WEEK,
+        ),
+        _letter(
+            world,
+            "历城区东湖春晓小区违建假山至今未拆",
+            "济南市历城区东湖春晓小区公共绿地上的违章假山水池至今未拆除，城管不作为。",
+            NOW + 5 * WEEK,
+        ),
+    ]
+    for week in range(6):
+        world.detect(NOW + week * WEEK + HOUR)
+
+    assert world.incident_of(noise[0]).id == world.incident_of(noise[1]).id
+    assert world.incident_of(rockery[0]).id == world.incident_of(rockery[1]).id
+    assert world.incident_of(noise[0]).id != world.incident_of(rockery[0]).id
+
+
+def test_a_letter_headed_by_another_estate_does_not_join_a_thread_worded_alike(world: World) -> None:
+    first = _letter(world, "东湖春晓小区三期北门前夜间施工太吵", "东湖春晓小区三期北门前那条路晚上施工，太吵了。", NOW)
+    other = _letter(
+        world, "西山雅苑小区三期北门前茶馆招牌太亮", "西山雅苑小区三期北门前那家茶馆的招牌晚上太亮了。", NOW + WEEK
+    )
+    world.detect(NOW + HOUR)
+    world.detect(NOW + WEEK + HOUR)
+    assert world.incident_of(first).id != world.incident_of(other).id
