@@ -86,6 +86,7 @@ TEXT_WEIGHT, TERM_WEIGHT, DISTRICT_BONUS = 0.6, 0.4, 0.1
 NAME_BONUS, NAME_BONUS_RECENT, HASHTAG_WEIGHT = 0.15, 0.25, 0.1
 MATTER_BONUS_RECENT, MATTERS_KEPT = 0.2, 3
 LETTER_TEXT_EVIDENCE = 0.2
+FILED_UNDER = 0.5
 OTHER_SUBJECT_PENALTY = 0.15
 UNTOPICAL_MARGIN = 0.1
 GENERIC_WEIGHT = 0.3
@@ -332,11 +333,14 @@ def similarity(
         bonus += NAME_BONUS_RECENT if recent else NAME_BONUS
     if post.kind == "forum" and other_subject(post, print_):
         bonus -= OTHER_SUBJECT_PENALTY
-    if post.tag_shingles:
-        bonus += HASHTAG_WEIGHT * shared_share(post.tag_shingles, print_.shingles, post.weights[2])
+    filed = shared_share(post.tag_shingles, print_.shingles, post.weights[2]) if post.tag_shingles else 0.0
+    bonus += HASHTAG_WEIGHT * filed
+    # a city-less post filed under the incident's hashtag that speaks of its matter: a national matter (房贷延期)
+    # whose incident took the city of one of its posts
+    anywhere = post.city is None and filed >= FILED_UNDER
     if (
         recent
-        and post.city == city
+        and (post.city == city or anywhere)
         and (city is not None or post.kind != "forum")
         and set(post.matters) & set(print_.matters)
     ):

@@ -317,3 +317,29 @@ def test_a_letter_headed_by_another_estate_does_not_join_a_thread_worded_alike(w
     world.detect(NOW + HOUR)
     world.detect(NOW + WEEK + HOUR)
     assert world.incident_of(first).id != world.incident_of(other).id
+
+
+def test_a_city_less_post_filed_under_a_national_matters_hashtag_joins_it_when_it_speaks_of_the_matter(
+    world: World,
+) -> None:
+    news = world.post(
+        "银保监会：受疫情影响暂无收入的人可延后还房贷",
+        "武汉市民关注：银保监会表示，受疫情影响暂无收入的人群，房贷、信用卡可合理延后还款。",
+        NOW,
+        source="新京报",
+        topics=(HOUSING,),
+    )
+    chatter = [
+        world.post(
+            "",
+            f"#受疫情影响暂无收入可延后还房贷# {text}",
+            NOW + (n + 1) * HOUR,
+            source="微博",
+            kind="social",
+            author=f"网友{n}",
+            topics=(HOUSING,),
+        )
+        for n, text in enumerate(("房贷月供能缓一缓了，国家考虑周到", "终于能喘口气，房贷晚点还也行"))
+    ]
+    world.detect(NOW + 4 * HOUR)
+    assert world.members(world.incident_of(news).id) == {news, *chatter}
