@@ -326,8 +326,11 @@ def similarity(
     counted = min(len(post.terms), TERMS_COUNTED)
     terms = min(1.0, len(post.terms & print_.terms) / counted) if counted else 0.0
     bonus = DISTRICT_BONUS if post.district and post.district == district else 0.0
-    if any(same_thing(a, b) for a in post.names for b in print_.names) and (
-        post.kind != "forum" or text >= LETTER_TEXT_EVIDENCE or set(post.matters) & set(print_.matters)
+    other_city = post.city is not None and city is not None and post.city != city  # 人民医院 is in every city
+    if (
+        not other_city
+        and any(same_thing(a, b) for a in post.names for b in print_.names)
+        and (post.kind != "forum" or text >= LETTER_TEXT_EVIDENCE or set(post.matters) & set(print_.matters))
     ):
         # a letter names its estate whatever it asks for: the estate counts only with the same matter
         bonus += NAME_BONUS_RECENT if recent else NAME_BONUS

@@ -343,3 +343,19 @@ def test_a_city_less_post_filed_under_a_national_matters_hashtag_joins_it_when_i
     ]
     world.detect(NOW + 4 * HOUR)
     assert world.members(world.incident_of(news).id) == {news, *chatter}
+
+
+def test_a_name_shared_across_two_cities_does_not_join_their_incidents(world: World) -> None:
+    weifang = world.post(
+        "潍坊一工地脚手架局部坍塌 两名工人受伤",
+        "潍坊市高新区一在建项目脚手架局部坍塌，两名工人受伤，已被送往人民医院救治。",
+        NOW,
+    )
+    linyi = world.post(
+        "临沂兰山区一工地塔吊倒塌 已致3人死亡",
+        "临沂市兰山区一在建项目塔吊倒塌，伤者已被送往人民医院救治，救援仍在进行。",
+        NOW + 20 * HOUR,
+    )
+    world.detect(NOW + HOUR)
+    world.detect(NOW + 21 * HOUR)
+    assert world.incident_of(weifang).id != world.incident_of(linyi).id
