@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 MIN_CHINESE_CHARS = 4
 MAX_TAG_CHARS = 20_000
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ENOUGH_HAN = re.compile(rf"(?:[\u4e00-\u9fff][^\u4e00-\u9fff]*){{{MIN_CHINESE_CHARS}}}")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Tagger:
 
 def _enough_chinese(text: str) -> bool:
     """A post needs some Chinese words to be about anything: a bare number or link gets no topic."""
-    return len(_HAN.findall(text)) >= MIN_CHINESE_CHARS
+    return _ENOUGH_HAN.search(text) is not None  # stops at the fourth, not at the end of a long post
 
 
 def _place_json(place: Any) -> dict[str, Any]:
