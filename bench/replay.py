@@ -16,10 +16,11 @@ shipped tagger and the default configuration; detect runs at every ``step`` that
 are skipped, then detect runs once more a step after the last post).
 
 Printed: pairwise precision/recall/F1 (pairs with at least one threaded post), per thread its size, the
-incidents holding it, recall (share in its main incident), purity (share of that incident that is its own),
-posts left out; the share of threaded posts in their thread's main incident; and per graded thread the grade
-timeline expected and found. Targets (issue 15): per-thread recall ≥ 0.80 and purity ≥ 0.90, no thread in
-more than two incidents; for the fortnight F1 ≥ 0.90 and every incident graded as expected.
+incidents holding it (and how many of them are listed: candidates are not), recall (share in its main
+incident), purity (share of that incident that is its own), posts left out; the share of threaded posts in
+their thread's main incident; and per graded thread the grade timeline expected and found. Targets (issue 15):
+per-thread recall ≥ 0.80 and purity ≥ 0.90, no thread in more than two incidents; for the fortnight F1 ≥ 0.90
+and every incident graded as expected.
 """
 
 from __future__ import annotations
@@ -205,14 +206,19 @@ def report_replay(path: Path, verbose: bool) -> dict[str, Any]:
         f"平均 recall {_mean(t.recall for t in multi):.3f}，平均 purity {_mean(t.purity for t in multi):.3f}，"
         f"最多拆成 {max((t.incidents for t in multi), default=0)} 个事件"
     )
-    print("线索                       帖数 事件数 recall purity 未归入  主事件标题")
+    # what the duty officer sees: candidates are never listed, so a thread's listed incidents are the promoted ones
+    listed: dict[str, set[int]] = defaultdict(set)
+    for url, thread_key in answer.items():
+        if thread_key is not None and url in placed and incidents[placed[url]]["status"] != "candidate":
+            listed[thread_key].add(placed[url])
+    print("线索                       帖数 事件数 其中列出 recall purity 未归入  主事件标题")
     for thread in sorted(threaded, key=lambda t: (-t.posts, t.thread)):
         if thread.posts < 2 and not verbose:
             continue
         title = incidents[thread.main_incident]["title"][:40] if thread.main_incident else "—"
         print(
-            f"{thread.thread:<26} {thread.posts:>4} {thread.incidents:>5} {thread.recall:>6.2f} "
-            f"{thread.purity:>6.2f} {thread.left_out:>5}   {title}"
+            f"{thread.thread:<26} {thread.posts:>4} {thread.incidents:>5} {len(listed[thread.thread]):>7} "
+            f"{thread.recall:>6.2f} {thread.purity:>6.2f} {thread.left_out:>5}   {title}"
         )
     for key, timeline in sorted(replay.get("grades", {}).items()):
         main = next((t.main_incident for t in threaded if t.thread == key), None)
