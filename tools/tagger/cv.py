@@ -7,7 +7,8 @@ Run from the repository with its venv and ``../shared/data/real/`` beside it:
 Every choice the tagger makes (which team-written batches to keep, how much a real example weighs, the
 thresholds, the features) is judged here and never on ``topics-dev.jsonl``. Folds split the real
 annotations (stratified by batch); the team-written corpus is always on the training side. Scores are
-printed for all held-out annotations and for the random batches alone (the honest estimate of the stream).
+printed for all held-out annotations, for the random batches alone (the honest estimate of the stream) and per
+register (Weibo, message board, headlines).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from nlp.model import TOPIC_KEYS  # noqa: E402
 from nlp.segment import Segmenter  # noqa: E402
 
 REAL_DIR = ROOT.parent / "shared" / "data" / "real"
+REGISTERS = {"weibo-2020.jsonl": "weibo", "messages-2020.jsonl": "message", "headlines.jsonl": "headline"}
 
 
 def main() -> int:
@@ -53,6 +55,7 @@ def main() -> int:
     if missing:
         print(f"{len(missing)} annotations have no text in {REAL_DIR}", file=sys.stderr)
     batches = [r.batch for r in records if r.key not in {m.key for m in missing}]
+    registers = [REGISTERS.get(r.file, r.file) for r in records if r.key not in {m.key for m in missing}]
     files = sorted(CORPUS_DIR.rglob("*.jsonl"))
     if args.team == "none":
         files = []
@@ -81,6 +84,24 @@ def main() -> int:
             [real[i] for i in sorted(predictions) if batches[i].startswith("random")],
             [predictions[i] for i in sorted(predictions) if batches[i].startswith("random")],
         ),
+        **{
+            f"register {name}": score(
+                [real[i] for i in sorted(predictions) if registers[i] == name],
+                [predictions[i] for i in sorted(predictions) if registers[i] == name],
+            )
+            for name in sorted(set(registers))
+        },
+        **{
+            f"random {name}": score(
+                [real[i] for i in sorted(predictions) if registers[i] == name and batches[i].startswith("random")],
+                [
+                    predictions[i]
+                    for i in sorted(predictions)
+                    if registers[i] == name and batches[i].startswith("random")
+                ],
+            )
+            for name in sorted(set(registers))
+        },
         "team_examples": len(team),
         "real_examples": len(real),
         "seconds": round(time.monotonic() - started),
@@ -152,13 +173,13 @@ def _prf(y: np.ndarray, p: np.ndarray) -> dict:
 
 def render(report: dict) -> str:
     lines = [f"real {report['real_examples']}, team {report['team_examples']}, {report['seconds']} s"]
-    for part in ("all", "random"):
+    for part in ("all", "random", *(k for k in report if k.startswith(("register ", "random ")))):
         r = report[part]
         topics = " ".join(f"{t[:5]} {v['f1']:.3f}" for t, v in r["topics"].items())
         rel = r["relevance"]
         pos = r["sentiment"]["positive"]["f1"]
         lines.append(
-            f"{part:6} n={r['n']:4}  topic macro-F1 {r['topics_macro_f1']:.3f} ({topics})  "
+            f"{part:16} n={r['n']:4}  topic macro-F1 {r['topics_macro_f1']:.3f} ({topics})  "
             f"relevance P {rel['precision']:.3f} R {rel['recall']:.3f}  "
             f"sentiment {r['sentiment_macro_f1']:.3f} (positive {pos:.3f})"
         )
