@@ -19,10 +19,11 @@ How a post is placed:
 1. A near-duplicate or repost (``duplicate_of_id``) joins its original's incident: it is that post's spread.
 2. Otherwise the incidents it may join are read through indexes: ``incident_keys`` (a topic of the post,
    the same city or none, reach extending to the post, a post within ``window``) and ``incident_marks`` (a
-   named thing or a key term of the post). Reach: a candidate's last post + ``window``; an incident's
-   last post + ``reopen_within``; a closed one's closing + ``reopen_within``; and for the named things of
-   an incident that holds letters (a recurring issue on a message board) the last post + ``thread_within``,
-   so a thread that pauses for six weeks resumes where it was. An acute incident (a collapse) keeps its short window.
+   named thing, a key term or a hashtag several of the incident's posts are filed under). Reach: a
+   candidate's last post + ``window``; an incident's last post + ``reopen_within``; a closed one's closing +
+   ``reopen_within``; and for the named things of an incident that holds letters (a recurring issue on a
+   message board) the last post + ``thread_within``, so a thread that pauses for six weeks resumes where it
+   was. An acute incident (a collapse) keeps its short window.
 3. Similarity to each incident's profile: 0.6 × the share of the post's bigrams found in the incident's,
    + 0.4 × the share of its key terms among the incident's frequent terms, + 0.1 for the same district,
    + 0.25 when the post names one of the incident's named things within ``window`` of its last post
@@ -87,6 +88,7 @@ NAME_BONUS, NAME_BONUS_RECENT, HASHTAG_WEIGHT = 0.15, 0.25, 0.1
 MATTER_BONUS_RECENT, MATTERS_KEPT = 0.2, 3
 LETTER_TEXT_EVIDENCE = 0.2
 FILED_UNDER = 0.5
+TAGS_KEPT, TAGS_MARKED = 5, 3
 OTHER_SUBJECT_PENALTY = 0.15
 UNTOPICAL_MARGIN = 0.1
 GENERIC_WEIGHT = 0.3
@@ -123,6 +125,7 @@ class Pending:
     kind: str = "news"
     matters: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # the named things of its title: what a letter is about
+    tags: tuple[str, ...] = ()  # its hashtags: what it is filed under
     weights: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of shingles, title_shingles, tag_shingles
 
     @property
@@ -130,9 +133,9 @@ class Pending:
         return bool(self.topics)
 
     def marks(self) -> set[str]:
-        """The marks it is looked up by: its named things (and their parts), its key terms."""
+        """The marks it is looked up by: its named things (and their parts), its key terms, its hashtags."""
         found = {mark for name in self.names for mark in name_marks(name)}
-        return found | {f"t:{term}" for term in self.terms}
+        return found | {f"t:{term}" for term in self.terms} | {f"h:{tag}"[:64] for tag in self.tags}
 
 
 def load_pending(session: Session, ids: Sequence[int]) -> list[Pending]:
@@ -183,7 +186,8 @@ def pending_post(
     lead = _lead(said_title, said, LETTER_LEAD_CHARS if kind == "forum" else LEAD_CHARS)
     grams = frozenset(shingles(lead, masked))
     title_grams = frozenset(shingles(headline(said_title, said), masked))
-    tag_grams = frozenset(shingles(" ".join(hashtags(f"{title} {text}")), place_words))
+    tags = hashtags(f"{title} {text}")
+    tag_grams = frozenset(shingles(" ".join(tags), place_words))
     return Pending(
         document_id=document_id,
         published_at=published_at,
@@ -201,6 +205,7 @@ def pending_post(
         kind=kind,
         matters=tuple(find_matters(f"{said_title} {said}")),
         subjects=tuple(find_names(said_title)[:NAME_CAP]),
+        tags=tuple(dict.fromkeys(t for t in tags if t))[:TAGS_KEPT],
         weights=(weight(grams), weight(title_grams), weight(tag_grams)),
     )
 
@@ -338,9 +343,9 @@ def similarity(
         bonus -= OTHER_SUBJECT_PENALTY
     filed = shared_share(post.tag_shingles, print_.shingles, post.weights[2]) if post.tag_shingles else 0.0
     bonus += HASHTAG_WEIGHT * filed
-    # a city-less post filed under the incident's hashtag that speaks of its matter: a national matter (房贷延期)
-    # whose incident took the city of one of its posts
-    anywhere = post.city is None and filed >= FILED_UNDER
+    # a post filed under the incident's hashtag that speaks of its matter, from whatever city: a national matter
+    # (房贷延后) whose incident took the city of one of its posts, a collapse reposted across the province
+    anywhere = filed >= FILED_UNDER
     if (
         recent
         and (post.city == city or anywhere)
@@ -393,6 +398,8 @@ def absorb(profile: dict[str, Any], post: Pending) -> dict[str, Any]:
     matters.update(post.matters)
     subjects = list(profile.get("subjects") or ())
     subjects += [n for n in post.subjects if n not in subjects][: max(0, NAME_CAP - len(subjects))]
+    tags = Counter(profile.get("hashtags") or {})
+    tags.update(post.tags)
     return {
         **profile,
         "shingles": grams,
@@ -402,6 +409,7 @@ def absorb(profile: dict[str, Any], post: Pending) -> dict[str, Any]:
         "letters": letters,
         "matters": dict(matters),
         "subjects": subjects,
+        "hashtags": dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:TERM_CAP]),
     }
 
 
@@ -421,8 +429,11 @@ def merge_profiles(first: dict[str, Any], second: dict[str, Any]) -> dict[str, A
     matters.update(second.get("matters") or {})
     subjects = list(first.get("subjects") or ())
     subjects += [n for n in second.get("subjects") or () if n not in subjects]
+    tags = Counter(first.get("hashtags") or {})
+    tags.update(second.get("hashtags") or {})
     return {
         "matters": dict(matters),
+        "hashtags": dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:TERM_CAP]),
         "subjects": subjects[:NAME_CAP],
         **first,
         "shingles": grams[:SHINGLE_CAP],
@@ -453,11 +464,14 @@ def names_reach_of(incident: Incident, settings: IncidentsConfig) -> datetime:
 
 
 def profile_marks(profile: dict[str, Any] | None) -> list[str]:
-    """The marks an incident is found by: its named things (with their parts) and its most frequent terms."""
+    """The marks an incident is found by: its named things (with their parts), its most frequent terms, and the
+    hashtags several of its posts are filed under (a national matter's posts come from every city)."""
     profile = profile or {}
     marks = {mark for name in profile.get("names") or () for mark in name_marks(name)}
     terms = sorted((profile.get("terms") or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_MARKED]
     marks |= {f"t:{term}"[:64] for term, _count in terms}
+    tags = sorted((profile.get("hashtags") or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TAGS_MARKED]
+    marks |= {f"h:{tag}"[:64] for tag, count in tags if count >= 2}
     return sorted(marks)
 
 
@@ -474,7 +488,7 @@ def write_keys(
     new_marks = [m for m in marks if m not in written]
     if new_marks:
         incident.profile = {**profile, "marks": sorted(written | set(new_marks))}
-    reaches = {"n:": names_reach_of(incident, settings), "t:": reach}
+    reaches = {"n:": names_reach_of(incident, settings), "t:": reach, "h:": reach}
     incident_rows.write_marks(session, incident.id, incident.city, reaches, new_marks, existing=existing)
 
 

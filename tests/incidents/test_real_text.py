@@ -359,3 +359,28 @@ def test_a_name_shared_across_two_cities_does_not_join_their_incidents(world: Wo
     world.detect(NOW + HOUR)
     world.detect(NOW + 21 * HOUR)
     assert world.incident_of(weifang).id != world.incident_of(linyi).id
+
+
+def test_a_post_from_another_city_under_the_incidents_hashtag_that_speaks_of_it_joins(world: World) -> None:
+    news = world.post("临沂兰山区一工地塔吊倒塌 已致3人死亡", "临沂市兰山区一在建工地塔吊倒塌，已致3人死亡。", NOW)
+    filed = [
+        world.post(
+            "",
+            f"#临沂塔吊倒塌# {text}",
+            NOW + (n + 1) * HOUR,
+            source="微博",
+            kind="social",
+            author=f"网友{n}",
+        )
+        for n, text in enumerate(("兰山区那个工地的塔吊倒了，太惨了", "临沂塔吊倒塌，工地安全到底谁来管"))
+    ]
+    elsewhere = world.post(
+        "",
+        "#临沂塔吊倒塌# 济南我们小区旁边工地也有两台塔吊，看着就害怕，希望全省好好排查",
+        NOW + 4 * HOUR,
+        source="微博",
+        kind="social",
+        author="济南市民",
+    )
+    world.detect(NOW + 5 * HOUR)
+    assert world.members(world.incident_of(news).id) == {news, *filed, elsewhere}
