@@ -134,8 +134,7 @@ class Pending:
 
     def marks(self) -> set[str]:
         """The marks it is looked up by: its named things (and their parts), its key terms, its hashtags."""
-        found = {mark for name in self.names for mark in name_marks(name)}
-        return found | {f"t:{term}" for term in self.terms} | {f"h:{tag}"[:64] for tag in self.tags}
+        return names_marks(self.names) | {f"t:{term}" for term in self.terms} | {f"h:{tag}"[:64] for tag in self.tags}
 
 
 def load_pending(session: Session, ids: Sequence[int]) -> list[Pending]:
@@ -356,9 +355,9 @@ def similarity(
     return TEXT_WEIGHT * text + TERM_WEIGHT * terms + bonus
 
 
-def subject_marks(post: Pending) -> set[str]:
-    """The marks of the named things of ``post``'s title (with their parts): how a waiting letter is found."""
-    return {mark for name in post.subjects for mark in name_marks(name)}
+def names_marks(names: Iterable[str]) -> set[str]:
+    """The marks of ``names`` with their parts: how an incident, or a waiting letter, is found by a name."""
+    return {mark for name in names for mark in name_marks(name)}
 
 
 def other_subject(post: Pending, print_: Fingerprint) -> bool:
@@ -467,7 +466,7 @@ def profile_marks(profile: dict[str, Any] | None) -> list[str]:
     """The marks an incident is found by: its named things (with their parts), its most frequent terms, and the
     hashtags several of its posts are filed under (a national matter's posts come from every city)."""
     profile = profile or {}
-    marks = {mark for name in profile.get("names") or () for mark in name_marks(name)}
+    marks = names_marks(profile.get("names") or ())
     terms = sorted((profile.get("terms") or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_MARKED]
     marks |= {f"t:{term}"[:64] for term, _count in terms}
     tags = sorted((profile.get("hashtags") or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TAGS_MARKED]
@@ -607,7 +606,9 @@ class Placer:
         if incident is None:
             if not post.topical:
                 if post.kind == "forum" and post.subjects:
-                    incident_rows.add_waiting(self.session, post.document_id, subject_marks(post), post.published_at)
+                    incident_rows.add_waiting(
+                        self.session, post.document_id, names_marks(post.subjects), post.published_at
+                    )
                 return None
             incident = self._start(post)
             self.created += 1
@@ -665,8 +666,8 @@ class Placer:
         until a later letter named the estate's housing)."""
         incident_rows.flush(self.session)  # letters set waiting earlier in this batch
         since = post.published_at - self.settings.thread_within
-        marks = {mark for name in post.names for mark in name_marks(name)}  # its text may name what its title does not
-        ids = incident_rows.waiting(self.session, marks, since, post.published_at)
+        # by every name of the letter: its text may name what its title does not
+        ids = incident_rows.waiting(self.session, names_marks(post.names), since, post.published_at)
         adopted: list[int] = []
         threshold = self.settings.similarity + UNTOPICAL_MARGIN
         left = load_pending(self.session, [i for i in ids if i != post.document_id])
