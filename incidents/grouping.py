@@ -431,10 +431,10 @@ def merge_profiles(first: dict[str, Any], second: dict[str, Any]) -> dict[str, A
     tags = Counter(first.get("hashtags") or {})
     tags.update(second.get("hashtags") or {})
     return {
+        **first,
         "matters": dict(matters),
         "hashtags": dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:TERM_CAP]),
         "subjects": subjects[:NAME_CAP],
-        **first,
         "shingles": grams[:SHINGLE_CAP],
         "terms": kept,
         "topics": topics,
