@@ -384,3 +384,15 @@ def test_a_post_from_another_city_under_the_incidents_hashtag_that_speaks_of_it_
     )
     world.detect(NOW + 5 * HOUR)
     assert world.members(world.incident_of(news).id) == {news, *filed, elsewhere}
+
+
+def test_merged_profiles_keep_the_matters_hashtags_and_subjects_of_both() -> None:
+    from incidents.grouping import merge_profiles
+
+    first = {"matters": {"crane": 2}, "hashtags": {"甲": 2}, "subjects": ["东湖春晓"], "letters": 1}
+    second = {"matters": {"crane": 1, "noise": 1}, "hashtags": {"乙": 1}, "subjects": ["西山雅苑"], "letters": 2}
+    merged = merge_profiles(first, second)
+    assert merged["matters"] == {"crane": 3, "noise": 1}
+    assert merged["hashtags"] == {"甲": 2, "乙": 1}
+    assert merged["subjects"] == ["东湖春晓", "西山雅苑"]
+    assert merged["letters"] == 3
