@@ -23,6 +23,7 @@ import logging
 import re
 import time
 import unicodedata
+from math import log
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,10 @@ DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[1] / "data" / "cache"
 CACHE_FILE = f"jieba-{jieba.__version__}.cache"
 IDF_FILE = Path(jieba.__file__).resolve().parent / "analyse" / "idf.txt"
 
+# How jieba's cut splits a text before segmenting (jieba.re_han_default, re_skip_default, re_eng).
+_JIEBA_BLOCK = jieba.re_han_default
+_JIEBA_SKIP = jieba.re_skip_default
+_LETTER_OR_DIGIT = re.compile("[a-zA-Z0-9]")
 _NUMBER = re.compile(r"[0-9０-９.．,，:：/%％+\-]+")
 _DICTIONARY_LINE = re.compile(r"(\S+) ([1-9][0-9]*) ([a-z]+)")
 
@@ -79,13 +84,78 @@ class Segmenter:
         n-grams read what it would have found.
         """
         content, words = self._content, []
-        for token in self.tokenizer.cut(text, HMM=False):  # _is_content inlined: this loop is most of tagging
+        for token in self._cut_without_hmm(text):  # _is_content inlined: this loop is most of tagging
             known = content.get(token)
             if known is None:
                 known = content[token] = self._judge(token)
             if known:
                 words.append(token)
         return words
+
+    def _cut_without_hmm(self, text: str) -> list[str]:
+        """The tokens of ``self.tokenizer.cut(text, HMM=False)``, the same ones in the same order, in a third less
+        time: runs of Chinese, letters and digits go through :meth:`_best_route`, the rest one character (or one
+        white-space run) at a time, as jieba does."""
+        tokens: list[str] = []
+        for block in _JIEBA_BLOCK.split(text):
+            if not block:
+                continue
+            if _JIEBA_BLOCK.match(block):
+                self._best_route(block, tokens)
+                continue
+            for piece in _JIEBA_SKIP.split(block):
+                if _JIEBA_SKIP.match(piece):
+                    tokens.append(piece)
+                else:
+                    tokens.extend(piece)
+        return tokens
+
+    def _best_route(self, block: str, tokens: list[str]) -> None:
+        """Append the words of ``block`` on jieba's most probable route through its dictionary.
+
+        jieba builds a dict of every word ending at every position (``get_DAG``), then finds the route with a
+        generator of tuples per position (``calc``) and walks it in a generator (``__cut_DAG_NO_HMM``); this is
+        the same computation in one backward pass over lists, with each word's log probability computed once
+        per segmenter. Scores add in jieba's order and ties go to the longer word as in jieba, so the route is
+        the same to the last bit (a test compares the two on thousands of real and written texts)."""
+        freq, logp, log_total = self.tokenizer.FREQ, self._logp, self._log_total
+        size = len(block)
+        score = [0.0] * (size + 1)
+        end = [0] * (size + 1)
+        for start in range(size - 1, -1, -1):
+            best, best_end = 0.0, -1
+            i, fragment = start, block[start]
+            while i < size and fragment in freq:
+                if freq[fragment]:
+                    weight = logp.get(fragment)
+                    if weight is None:
+                        weight = logp[fragment] = log(freq[fragment]) - log_total
+                    candidate = weight + score[i + 1]
+                    if best_end < 0 or candidate >= best:
+                        best, best_end = candidate, i
+                i += 1
+                fragment = block[start : i + 1]
+            if best_end < 0:  # no dictionary word starts here: the character alone, as jieba's frequency 1
+                char = block[start]
+                weight = logp.get(char)
+                if weight is None:
+                    weight = logp[char] = log(freq.get(char) or 1) - log_total
+                best, best_end = weight + score[start + 1], start
+            score[start], end[start] = best, best_end
+        at, letters = 0, ""
+        while at < size:  # single letters and digits in a row are one token, as jieba joins them
+            stop = end[at] + 1
+            word = block[at:stop]
+            if stop - at == 1 and _LETTER_OR_DIGIT.match(word):
+                letters += word
+            else:
+                if letters:
+                    tokens.append(letters)
+                    letters = ""
+                tokens.append(word)
+            at = stop
+        if letters:
+            tokens.append(letters)
 
     def keywords(self, text: str, top_k: int = 8) -> list[str]:
         """The ``top_k`` words of ``text`` with the highest TF-IDF, best first."""
@@ -124,6 +194,8 @@ class Segmenter:
         for word, freq, tag in entries:
             tokenizer.add_word(word, freq, tag)
         self.tokenizer = tokenizer
+        self._log_total = log(tokenizer.total)
+        self._logp: dict[str, float] = {}  # word -> log of its share of jieba's total frequency, filled as met
         self._content: dict[str, bool] = {}  # token -> is it a content word; tokens repeat, judging does not
         self.stopwords = read_stopwords(self.stopwords_path)
         self._idf: tuple[dict[str, float], float] | None = None  # read on the first keywords(): tagging needs none
