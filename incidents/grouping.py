@@ -360,6 +360,12 @@ def names_marks(names: Iterable[str]) -> set[str]:
     return {mark for name in names for mark in name_marks(name)}
 
 
+def shares_name(names: Iterable[str], others: Iterable[str]) -> bool:
+    """Whether any of ``names`` names one thing with any of ``others`` (``nlp.names.same_thing``)."""
+    others = tuple(others)
+    return any(same_thing(a, b) for a in names for b in others)
+
+
 def other_subject(post: Pending, print_: Fingerprint) -> bool:
     """Whether ``post`` is about another named thing than the incident: its title names one, the incident's
     letters' titles name others, and neither side names the other's anywhere (青山新村 and 青青家园 stay one:
@@ -720,16 +726,28 @@ class Placer:
         scored = [(s, row) for s, row in scored if s >= threshold]
         if not scored:
             return None
-        # a post like a promoted incident and a candidate shows the candidate is that incident's matter split off
-        # (its first post did not look alike): the promoted one takes the post and the candidate
+        # An incident that names what the post names comes first: the strongest evidence of one matter. Then a post
+        # like a promoted incident and a candidate shows the candidate is that incident's matter split off (its
+        # first post did not look alike): the promoted one takes the post and the candidate, unless the two name
+        # different things (two estates' letters that read alike are two matters).
         ranked = sorted(
-            scored, key=lambda sr: (sr[1][2] != "candidate", sr[0], sr[1][3] or self.now, -sr[1][0]), reverse=True
+            scored,
+            key=lambda sr: (
+                shares_name(post.names, self.cache[sr[1][0]].names),
+                sr[1][2] != "candidate",
+                sr[0],
+                sr[1][3] or self.now,
+                -sr[1][0],
+            ),
+            reverse=True,
         )
         incident = incident_rows.get(self.session, ranked[0][1][0])
         if incident is None:
             return None
+        names = self.cache[incident.id].names
         for _score, row in ranked[1:]:
-            if row[2] == "candidate":
+            other = self.cache[row[0]].names
+            if row[2] == "candidate" and (not names or not other or shares_name(names, other)):
                 self._absorb(incident, row[0])
         return incident
 

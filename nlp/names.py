@@ -17,8 +17,14 @@ is filed under, not what it speaks of.
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
+
+import jieba
 
 from nlp.surface import body
+
+JIEBA_DICTIONARY = Path(jieba.__file__).resolve().parent / "dict.txt"
 
 # Generic words that end a name, longest first (the alternation tries them in order).
 _KINDS = (
@@ -90,15 +96,59 @@ def name_key(name: str) -> str:
     key = _TRAILING_KIND.sub("", name)
     if len(key) < _MIN_KEY or key in _GENERIC_PREFIXES:
         return ""
+    not_names, frequent_nouns = _common_words()
+    if key in not_names or key in frequent_nouns:
+        return ""
     return key
 
 
+# jieba's parts of speech that no estate, project or company is called by on its own: verbs, adverbs, pronouns,
+# conjunctions, prepositions, time and direction words, numerals, adjectives, particles (部分小区, 维护小区,
+# 之前小区, 以免工地 and 收费项目 are not named things). Nouns are common words only when frequent.
+_NOT_NAME_TAGS = frozenset(
+    {"v", "vn", "vd", "vg", "d", "ad", "r", "c", "p", "t", "tg", "f", "b", "a", "ag", "an", "m", "mq", "q"}
+    | {"u", "uj", "ul", "uz", "ud", "y", "e", "o", "z", "s", "k"}
+)
+_COMMON_NOUN = 1000
+
+
+@cache
+def _common_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Words of jieba's dictionary that are not names (verbs, adverbs …) and frequent nouns (read on first use)."""
+    not_names, nouns = [], []
+    with JIEBA_DICTIONARY.open(encoding="utf-8") as lines:
+        for line in lines:
+            word, freq, tag = line.split()
+            if tag in _NOT_NAME_TAGS:
+                not_names.append(word)
+            elif tag == "n" and int(freq) >= _COMMON_NOUN:
+                nouns.append(word)
+    return frozenset(not_names), frozenset(nouns)
+
+
 def same_thing(a: str, b: str) -> bool:
-    """Whether two keys name one thing: equal, or the shorter (three characters or more) inside the longer."""
+    """Whether two keys name one thing: equal, the shorter (three characters or more) inside the longer, or of one
+    length (three or more) and one character apart where the two characters sound alike (星沙中茂城 and 星沙中贸城:
+    citizens type with pinyin input, and the homophone is the typo it makes; 保利西海岸 and 保利东海岸 stay two)."""
     if a == b:
         return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 3 and short in long
+    if len(short) >= 3 and short in long:
+        return True
+    if len(a) != len(b) or len(a) < 3:
+        return False
+    differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(differing) == 1 and bool(_readings(differing[0][0]) & _readings(differing[0][1]))
+
+
+@cache
+def _readings(char: str) -> frozenset[str]:
+    """The toneless pinyin readings of a Chinese character (all of them: 长 is chang and zhang); none for others."""
+    if not "\u4e00" <= char <= "\u9fff":
+        return frozenset()
+    from pypinyin import Style, pinyin  # imported on first use: only grouping compares names
+
+    return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
 
 
 def strip_phase(text: str) -> str:

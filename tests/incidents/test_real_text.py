@@ -17,6 +17,7 @@ DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 URBAN = "urban_management"
 HOUSING = "housing_market"
+ENGINEERING = "engineering_quality"
 
 COLLAPSE = [
     (
@@ -396,3 +397,49 @@ def test_merged_profiles_keep_the_matters_hashtags_and_subjects_of_both() -> Non
     assert merged["hashtags"] == {"甲": 2, "乙": 1}
     assert merged["subjects"] == ["东湖春晓", "西山雅苑"]
     assert merged["letters"] == 3
+
+
+def test_a_letter_goes_to_the_thread_of_the_estate_it_names_not_to_a_promoted_one_worded_alike(world: World) -> None:
+    """Two estates' letters about the same kind of fault read alike; the named estate decides where a letter goes,
+    and the promoted thread of the first estate does not take in the second estate's thread."""
+    first_estate = [
+        _letter(
+            world,
+            f"{title}翠湖名邸开放式走廊存在安全隐患",
+            f"济南市历下区翠湖名邸三期开放式走廊栏杆只有一米一，{text}，存在重大安全隐患，请住建部门重视。",
+            NOW + n * DAY,
+            (ENGINEERING,),
+        )
+        for n, (title, text) in enumerate(
+            (
+                ("历下区", "高层住户的孩子容易坠落"),
+                ("反映", "下雪天走廊结冰容易滑倒"),
+                ("再次反映", "大风天杂物会被吹落"),
+            )
+        )
+    ]
+    world.detect(NOW + 3 * DAY)
+    promoted = world.incident_of(first_estate[0])
+    assert promoted.status != "candidate" and world.members(promoted.id) == set(first_estate)
+
+    second_estate = [
+        _letter(
+            world,
+            "槐荫区金桂雅苑二期的连廊盼重视",
+            "济南市槐荫区金桂雅苑二期连廊设计不合理，业主封窗却被要求拆除，盼重视。",
+            NOW + 4 * DAY,
+            (ENGINEERING,),
+        ),
+        _letter(
+            world,
+            "恳请解决金桂雅苑二期连廊的安全隐患",
+            "金桂雅苑二期连廊是开放式走廊，栏杆只有一米一，业主封窗却被要求拆除，高层住户的孩子容易坠落，存在重大安全"
+            "隐患，请住建部门重视。",
+            NOW + 5 * DAY,
+            (ENGINEERING,),
+        ),
+    ]
+    world.detect(NOW + 4 * DAY + HOUR)
+    world.detect(NOW + 5 * DAY + HOUR)
+    assert world.members(promoted.id) == set(first_estate)
+    assert world.incident_of(second_estate[0]).id == world.incident_of(second_estate[1]).id != promoted.id

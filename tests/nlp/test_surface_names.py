@@ -44,9 +44,25 @@ def test_a_generic_kind_word_is_not_a_name() -> None:
     assert find_names("老旧小区改造和安置小区建设都在推进") == []
 
 
+def test_a_common_word_before_a_kind_word_is_not_a_name() -> None:
+    """部分小区, 维护小区, 之前小区, 收费项目: jieba's dictionary knows these as verbs, adverbs, time words and
+    frequent nouns; estates named by rarer nouns and proper names stay."""
+    text = "部分小区的收费项目太多，之前小区环境差，维护小区环境靠业主。锦绣小区、向阳小区和陈家湖小区的业主也反映了。"
+    assert find_names(text) == ["锦绣", "向阳", "陈家湖"]
+
+
 def test_same_thing_is_containment_of_a_proper_part() -> None:
     assert same_thing("中海国际社区三期", "中海国际社区")
     assert not same_thing("中海国际", "华润国际")
+
+
+def test_same_thing_forgives_one_homophone_typo() -> None:
+    assert same_thing("星沙中茂城", "星沙中贸城")  # mao, mao: what a pinyin input method gets wrong
+    assert same_thing("中茂城", "中贸城")
+    assert not same_thing("保利西海岸", "保利东海岸")  # one character apart, not alike in sound: two estates
+    assert not same_thing("青青家园", "青山家园")
+    assert not same_thing("中茂", "中贸")  # two characters say too little
+    assert not same_thing("A3栋", "A4栋")
 
 
 def test_matters() -> None:
