@@ -22,9 +22,11 @@ Gazetteer format (``nlp/data/gazetteer.json``)::
   reported as province 北京市, city 北京市.
 - ``cities``: every prefecture-level division (cities, autonomous prefectures, leagues, 地区),
   each with the ``province`` it belongs to.
-- ``districts``: every county-level division of Shandong and its best-known development zones;
-  ``city`` names an entry of ``cities`` and the province follows from it. ``kind`` is ``district``
-  (市辖区), ``county`` (县), ``county_city`` (县级市) or ``zone`` (开发区/新区).
+- ``districts``: every county-level division of Shandong and its best-known development zones, and the
+  districts and counties of the four municipalities (national news names 闵行 or 海淀 without its city;
+  天津's 河东区 is left out, so that 河东区 alone stays 临沂's, and 河北区, which would take 河北区域);
+  ``city`` names an entry of ``cities`` or a municipality, and the province follows from it. ``kind`` is
+  ``district`` (市辖区), ``county`` (县), ``county_city`` (县级市) or ``zone`` (开发区/新区).
 - Name fields, all optional except ``name``: ``aliases`` count wherever they occur; ``weak_aliases``
   are also everyday words (安康, 来宾, 白银) and count only when the same text names a place of the
   same province by a name that is not weak; ``local_aliases`` (高新区, 经开区) count only next to
@@ -259,7 +261,7 @@ def _build_index(data: dict[str, Any], path: Path) -> dict[str, tuple[_Name, ...
         city = row["name"] if row.get("municipality") else None
         entries.append((row, _Unit(row["name"], city, None)))
         provinces.add(row["name"])
-    city_province: dict[str, str] = {}
+    city_province = {row["name"]: row["name"] for row in data["provinces"] if row.get("municipality")}
     for row in data["cities"]:
         if row["province"] not in provinces:
             raise ValueError(f"{path}: city {row['name']} names unknown province {row['province']}")

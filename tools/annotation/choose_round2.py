@@ -79,10 +79,9 @@ def candidates() -> list[dict[str, Any]]:
     return items
 
 
-def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
-    rng = random.Random(20261208)
-    items = candidates()
+def score(items: list[dict[str, Any]]) -> dict[str, float]:
+    """Give every item its topic ``scores`` under a model trained on the corpus and all real annotations so far;
+    the model's thresholds."""
     segmenter = Segmenter()
     real, _missing = resolve(real_records(), REAL)
     models = training.fit(segmenter, read_examples(sorted(CORPUS_DIR.rglob("*.jsonl"))), real)
@@ -91,15 +90,24 @@ def main() -> int:
         probabilities, _ = models.score([prepare(segmenter, it["joined"]) for it in chunk])
         for item, row in zip(chunk, probabilities, strict=True):
             item["scores"] = dict(zip(TOPIC_KEYS, row.tolist(), strict=True))
-    thresholds = models.metadata["thresholds"]
+    return dict(models.metadata["thresholds"])
+
+
+def margin(item: dict[str, Any], thresholds: dict[str, float]) -> float:
+    """How near the item's closest topic is to its threshold, relative to the threshold (0: on it)."""
+    return min(abs(item["scores"][t] - thresholds[t]) / max(thresholds[t], 1e-6) for t in thresholds)
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
+    rng = random.Random(20261208)
+    items = candidates()
+    thresholds = score(items)
     chosen: dict[tuple[str, str], str] = {}
 
     def take(pool: list[dict[str, Any]], n: int, batch: str) -> None:
         for item in [i for i in pool if (i["file"], i["id"]) not in chosen][:n]:
             chosen[(item["file"], item["id"])] = batch
-
-    def margin(item: dict[str, Any]) -> float:
-        return min(abs(item["scores"][t] - thresholds[t]) / max(thresholds[t], 1e-6) for t in thresholds)
 
     by = {r: [i for i in items if i["register"] == r] for r in FILES}
     for register, n in (("weibo", 600), ("message", 600), ("headline", 400)):
@@ -107,7 +115,7 @@ def main() -> int:
         rng.shuffle(pool)
         take(pool, n, f"random2-{register}")
     for register, n in (("weibo", 400), ("message", 450), ("headline", 350)):
-        pool = sorted(by[register], key=margin)[: 3 * n]
+        pool = sorted(by[register], key=lambda item: margin(item, thresholds))[: 3 * n]
         rng.shuffle(pool)
         take(pool, n, f"uncertain2-{register}")
     for name, pattern, quotas in (
@@ -119,6 +127,15 @@ def main() -> int:
             pool = [i for i in by[register] if pattern.search(i["joined"])]
             rng.shuffle(pool)
             take(pool, n, f"rare2-{name}-{register}")
+    deal(items, chosen, out, rng, "q")
+    print("chosen", len(chosen), Counter(chosen.values()), file=sys.stderr)
+    return 0
+
+
+def deal(
+    items: list[dict[str, Any]], chosen: dict[tuple[str, str], str], out: Path, rng: random.Random, prefix: str
+) -> None:
+    """Write the chosen items, each with its batch, into PACKAGES packages of about equal reading length."""
     rows = [
         {
             **{k: it[k] for k in ("file", "id", "register", "title", "text", "category")},
@@ -138,10 +155,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     for i, pack in enumerate(packs, start=1):
         rng.shuffle(pack)
-        with (out / f"q{i:02d}.jsonl").open("w", encoding="utf-8") as fh:
+        with (out / f"{prefix}{i:02d}.jsonl").open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in pack)
-    print("chosen", len(chosen), Counter(chosen.values()), file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":
