@@ -24,7 +24,9 @@ Gazetteer format (``nlp/data/gazetteer.json``)::
   each with the ``province`` it belongs to.
 - ``districts``: every county-level division of Shandong and its best-known development zones, and the
   districts and counties of the four municipalities (national news names 闵行 or 海淀 without its city;
-  天津's 河东区 is left out, so that 河东区 alone stays 临沂's, and 河北区, which would take 河北区域);
+  a district whose name another city's district also bears is left out, so that a post about the other city
+  is not placed in the municipality: 河东区 (临沂's stays), 朝阳区 (长春), 和平区 (沈阳), 通州区 (南通),
+  普陀区 (舟山), 宝山区 (双鸭山), 江北区 (宁波); and 河北区, which would take 河北区域);
   ``city`` names an entry of ``cities`` or a municipality, and the province follows from it. ``kind`` is
   ``district`` (市辖区), ``county`` (县), ``county_city`` (县级市) or ``zone`` (开发区/新区).
 - Name fields, all optional except ``name``: ``aliases`` count wherever they occur; ``weak_aliases``
