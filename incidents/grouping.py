@@ -744,9 +744,8 @@ class Placer:
         incident = incident_rows.get(self.session, ranked[0][1][0])
         if incident is None:
             return None
-        names = self.cache[incident.id].names
         for _score, row in ranked[1:]:
-            other = self.cache[row[0]].names
+            names, other = self.cache[incident.id].names, self.cache[row[0]].names  # names grow with each absorbed
             if row[2] == "candidate" and (not names or not other or shares_name(names, other)):
                 self._absorb(incident, row[0])
         return incident

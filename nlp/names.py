@@ -92,63 +92,73 @@ def find_names(text: str) -> list[str]:
 
 
 def name_key(name: str) -> str:
-    """The key of a name: without a trailing 小区/社区/项目/工地/楼盘, and only when a proper part is left."""
+    """The key of a name: without a trailing 小区/社区/项目/工地/楼盘, and only when a proper part is left (not a
+    common word: 部分小区 and 维护小区 name nothing)."""
     key = _TRAILING_KIND.sub("", name)
-    if len(key) < _MIN_KEY or key in _GENERIC_PREFIXES:
-        return ""
-    not_names, frequent_nouns = _common_words()
-    if key in not_names or key in frequent_nouns:
+    if len(key) < _MIN_KEY or key in _GENERIC_PREFIXES or (key != name and key in _common_words()):
         return ""
     return key
 
 
-# jieba's parts of speech that no estate, project or company is called by on its own: verbs, adverbs, pronouns,
-# conjunctions, prepositions, time and direction words, numerals, adjectives, particles (部分小区, 维护小区,
-# 之前小区, 以免工地 and 收费项目 are not named things). Nouns are common words only when frequent.
+# What is left of 部分小区, 维护小区, 之前小区, 以免工地 or 自己小区 once the kind word is cut off is a word jieba's
+# dictionary tags as a verb, adverb, pronoun, conjunction, preposition, time or direction word, numeral or
+# particle, and uses often; or a very frequent noun (问题, 情况, 工程). Adjectives and verbal nouns stay names:
+# 幸福小区, 和谐小区, 胜利小区 are estates; so do rare words (大元社区, 富康小区) and what keeps its kind (五一路).
 _NOT_NAME_TAGS = frozenset(
-    {"v", "vn", "vd", "vg", "d", "ad", "r", "c", "p", "t", "tg", "f", "b", "a", "ag", "an", "m", "mq", "q"}
-    | {"u", "uj", "ul", "uz", "ud", "y", "e", "o", "z", "s", "k"}
+    {"v", "vd", "vg", "d", "ad", "r", "c", "p", "t", "tg", "f", "b", "m", "mq", "q"}
+    | {"u", "uj", "ul", "uz", "ud", "y", "e", "o", "z", "k"}
 )
-_COMMON_NOUN = 1000
+_COMMON_WORD = 100
+_COMMON_NOUN = 5000
 
 
 @cache
-def _common_words() -> tuple[frozenset[str], frozenset[str]]:
-    """Words of jieba's dictionary that are not names (verbs, adverbs …) and frequent nouns (read on first use)."""
-    not_names, nouns = [], []
+def _common_words() -> frozenset[str]:
+    """The words of jieba's dictionary that are common words rather than names (read once, on first use)."""
+    words = []
     with JIEBA_DICTIONARY.open(encoding="utf-8") as lines:
         for line in lines:
             word, freq, tag = line.split()
-            if tag in _NOT_NAME_TAGS:
-                not_names.append(word)
-            elif tag == "n" and int(freq) >= _COMMON_NOUN:
-                nouns.append(word)
-    return frozenset(not_names), frozenset(nouns)
+            count = int(freq)
+            if (tag in _NOT_NAME_TAGS and count >= _COMMON_WORD) or (tag == "n" and count >= _COMMON_NOUN):
+                words.append(word)
+    return frozenset(words)
 
 
 def same_thing(a: str, b: str) -> bool:
     """Whether two keys name one thing: equal, the shorter (three characters or more) inside the longer, or of one
-    length (three or more) and one character apart where the two characters sound alike (星沙中茂城 and 星沙中贸城:
-    citizens type with pinyin input, and the homophone is the typo it makes; 保利西海岸 and 保利东海岸 stay two)."""
+    length (four or more) and one character apart, not the last, where the two characters sound alike (星沙中茂城 and
+    星沙中贸城: citizens type with pinyin input, and the homophone is the typo it makes; 保利西海岸 and 保利东海岸
+    stay two)."""
     if a == b:
         return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 3 and short in long:
         return True
-    if len(a) != len(b) or len(a) < 3:
+    if len(a) != len(b) or len(a) < _MIN_HOMOPHONE or a.endswith(_ROAD_ENDS):
         return False
-    differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return len(differing) == 1 and bool(_readings(differing[0][0]) & _readings(differing[0][1]))
+    differing = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(differing) != 1 or differing[0] == len(a) - 1:  # 桃花苑 and 桃花源: the kind word differs
+        return False
+    at = differing[0]
+    reading = _reading(a[at])
+    return reading is not None and reading == _reading(b[at])
+
+
+# Homophones are forgiven in names of four characters or more, not in roads (黄鹤路 and 黄河路, 银星路 and 银杏路
+# are two roads), and only by each character's usual reading (园 is yuan, not wan; 乐 is le).
+_MIN_HOMOPHONE = 4
+_ROAD_ENDS = ("路", "街", "大道", "道", "桥", "巷")
 
 
 @cache
-def _readings(char: str) -> frozenset[str]:
-    """The toneless pinyin readings of a Chinese character (all of them: 长 is chang and zhang); none for others."""
+def _reading(char: str) -> str | None:
+    """The usual toneless pinyin reading of a Chinese character; None for anything else."""
     if not "\u4e00" <= char <= "\u9fff":
-        return frozenset()
+        return None
     from pypinyin import Style, pinyin  # imported on first use: only grouping compares names
 
-    return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
+    return str(pinyin(char, style=Style.NORMAL, heteronym=False)[0][0])
 
 
 def strip_phase(text: str) -> str:

@@ -48,6 +48,10 @@ FIND_CASES = [
     ("北京海淀区一小区物业费上涨", [("北京市", "北京市", "海淀区")]),
     ("闵行楼房倒塌抢险工作结束", [("上海市", "上海市", "闵行区")]),  # a municipality's district without its city
     ("河东区一工地塔吊倒塌", [("山东省", "临沂市", "河东区")]),  # 天津 has one too: left out, 临沂's stays
+    ("上海静安一小区电梯故障", [("上海市", "上海市", "静安区")]),  # a weak alias, backed by its municipality
+    # stock phrases that hold a municipal district's name
+    ("祝愿祖国繁荣昌盛，小区环境安静安全", []),
+    ("河西区域规划调整，河东城区老街改造", []),
     ("吉林省吉林市棚户区改造提速", [("吉林省", "吉林市", None)]),
     ("陕西安康一在建工地发生坍塌", [("陕西省", "安康市", None)]),
     ("云南大理州一村民自建房倒塌", [("云南省", "大理白族自治州", None)]),
