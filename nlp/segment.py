@@ -118,6 +118,8 @@ class Segmenter:
         the same computation in one backward pass over lists, with each word's log probability computed once
         per segmenter. Scores add in jieba's order and ties go to the longer word as in jieba, so the route is
         the same to the last bit (a test compares the two on thousands of real and written texts)."""
+        if self.tokenizer.total != self._total:  # a word was added since (add_word): the cached weights are stale
+            self._reset_weights()
         freq, logp, log_total = self.tokenizer.FREQ, self._logp, self._log_total
         size = len(block)
         score = [0.0] * (size + 1)
@@ -194,8 +196,10 @@ class Segmenter:
         for word, freq, tag in entries:
             tokenizer.add_word(word, freq, tag)
         self.tokenizer = tokenizer
-        self._log_total = log(tokenizer.total)
+        self._total: int = 0
+        self._log_total = 0.0
         self._logp: dict[str, float] = {}  # word -> log of its share of jieba's total frequency, filled as met
+        self._reset_weights()
         self._content: dict[str, bool] = {}  # token -> is it a content word; tokens repeat, judging does not
         self.stopwords = read_stopwords(self.stopwords_path)
         self._idf: tuple[dict[str, float], float] | None = None  # read on the first keywords(): tagging needs none
@@ -206,6 +210,11 @@ class Segmenter:
             self.cache_file,
             time.perf_counter() - started,
         )
+
+    def _reset_weights(self) -> None:
+        self._total = self.tokenizer.total
+        self._log_total = log(self._total)
+        self._logp = {}
 
     def _idf_table(self) -> tuple[dict[str, float], float]:
         if self._idf is None:

@@ -192,3 +192,10 @@ def test_words_cut_as_jieba_does_without_its_hmm(segmenter: Segmenter) -> None:
 
 
 PINS_TEXTS = [text for text, _ in PINS]
+
+
+def test_words_follow_a_word_added_after_they_were_first_cut(tmp_path: Path) -> None:
+    segmenter = Segmenter(cache_dir=tmp_path)
+    segmenter.words("南京市长江大桥")
+    segmenter.tokenizer.add_word("南京市", 1)  # lowers every word's share of the total
+    assert segmenter._cut_without_hmm("南京市长江大桥") == list(segmenter.tokenizer.cut("南京市长江大桥", HMM=False))
