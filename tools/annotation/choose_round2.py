@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawlers.neardup import simhash  # noqa: E402
 from nlp import training  # noqa: E402
-from nlp.annotations import real_records, resolve  # noqa: E402
+from nlp.annotations import REAL_FILES, real_records, resolve  # noqa: E402
 from nlp.corpus import CORPUS_DIR, join_title, read_examples  # noqa: E402
 from nlp.features import prepare  # noqa: E402
 from nlp.model import TOPIC_KEYS  # noqa: E402
@@ -33,7 +33,7 @@ from nlp.segment import Segmenter  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real"
 DEV = ROOT.parent / "shared" / "data" / "topics-dev.jsonl"
-FILES = {"weibo": "weibo-2020.jsonl", "message": "messages-2020.jsonl", "headline": "headlines.jsonl"}
+FILES = {register: name for name, register in REAL_FILES.items()}  # register -> file, Weibo first
 PACKAGES = 8
 POSITIVE = re.compile(
     r"点赞|感谢|谢谢|好消息|顺利|圆满|喜迁|交付|表扬|致敬|暖心|满意|惠民|竣工|落成|改善|提升|入住|开工|获评|荣获"
@@ -98,37 +98,63 @@ def margin(item: dict[str, Any], thresholds: dict[str, float]) -> float:
     return min(abs(item["scores"][t] - thresholds[t]) / max(thresholds[t], 1e-6) for t in thresholds)
 
 
+Quotas = tuple[tuple[str, int], ...]  # (register, how many)
+
+
+class Selection:
+    """The items chosen so far, each with its batch: an item is taken once, by the first batch that takes it.
+    Batches draw their pools from ``rng`` in the order they are asked for, so a round's choice is reproducible."""
+
+    def __init__(self, items: list[dict[str, Any]], rng: random.Random) -> None:
+        self.rng = rng
+        self.by = {r: [i for i in items if i["register"] == r] for r in FILES}
+        self.chosen: dict[tuple[str, str], str] = {}
+
+    def take(self, pool: list[dict[str, Any]], n: int, batch: str) -> None:
+        for item in [i for i in pool if (i["file"], i["id"]) not in self.chosen][:n]:
+            self.chosen[(item["file"], item["id"])] = batch
+
+    def random(self, quotas: Quotas, batch: str) -> None:
+        """``n`` items of each register at random (batch ``<batch>-<register>``)."""
+        for register, n in quotas:
+            pool = self.by[register][:]
+            self.rng.shuffle(pool)
+            self.take(pool, n, f"{batch}-{register}")
+
+    def uncertain(self, quotas: Quotas, thresholds: dict[str, float], batch: str) -> None:
+        """Among the 3n items of each register nearest the thresholds, a random n."""
+        for register, n in quotas:
+            pool = sorted(self.by[register], key=lambda item: margin(item, thresholds))[: 3 * n]
+            self.rng.shuffle(pool)
+            self.take(pool, n, f"{batch}-{register}")
+
+    def matching(self, keywords: tuple[tuple[str, re.Pattern[str], Quotas], ...], batch: str) -> None:
+        """For each (name, pattern, quotas): n random items of each register that the pattern finds."""
+        for name, pattern, quotas in keywords:
+            for register, n in quotas:
+                pool = [i for i in self.by[register] if pattern.search(i["joined"])]
+                self.rng.shuffle(pool)
+                self.take(pool, n, f"{batch}-{name}-{register}")
+
+
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
     rng = random.Random(20261208)
     items = candidates()
     thresholds = score(items)
-    chosen: dict[tuple[str, str], str] = {}
-
-    def take(pool: list[dict[str, Any]], n: int, batch: str) -> None:
-        for item in [i for i in pool if (i["file"], i["id"]) not in chosen][:n]:
-            chosen[(item["file"], item["id"])] = batch
-
-    by = {r: [i for i in items if i["register"] == r] for r in FILES}
-    for register, n in (("weibo", 600), ("message", 600), ("headline", 400)):
-        pool = by[register][:]
-        rng.shuffle(pool)
-        take(pool, n, f"random2-{register}")
-    for register, n in (("weibo", 400), ("message", 450), ("headline", 350)):
-        pool = sorted(by[register], key=lambda item: margin(item, thresholds))[: 3 * n]
-        rng.shuffle(pool)
-        take(pool, n, f"uncertain2-{register}")
-    for name, pattern, quotas in (
-        ("positive", POSITIVE, (("weibo", 120), ("message", 80), ("headline", 120))),
-        ("shantytown", SHANTYTOWN, (("weibo", 60), ("message", 80), ("headline", 60))),
-        ("engineering", ENGINEERING, (("weibo", 60), ("message", 80), ("headline", 60))),
-    ):
-        for register, n in quotas:
-            pool = [i for i in by[register] if pattern.search(i["joined"])]
-            rng.shuffle(pool)
-            take(pool, n, f"rare2-{name}-{register}")
-    deal(items, chosen, out, rng, "q")
-    print("chosen", len(chosen), Counter(chosen.values()), file=sys.stderr)
+    selection = Selection(items, rng)
+    selection.random((("weibo", 600), ("message", 600), ("headline", 400)), "random2")
+    selection.uncertain((("weibo", 400), ("message", 450), ("headline", 350)), thresholds, "uncertain2")
+    selection.matching(
+        (
+            ("positive", POSITIVE, (("weibo", 120), ("message", 80), ("headline", 120))),
+            ("shantytown", SHANTYTOWN, (("weibo", 60), ("message", 80), ("headline", 60))),
+            ("engineering", ENGINEERING, (("weibo", 60), ("message", 80), ("headline", 60))),
+        ),
+        "rare2",
+    )
+    deal(items, selection.chosen, out, rng, "q")
+    print("chosen", len(selection.chosen), Counter(selection.chosen.values()), file=sys.stderr)
     return 0
 
 

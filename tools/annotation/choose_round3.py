@@ -18,11 +18,10 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from choose_round2 import ENGINEERING, FILES, SHANTYTOWN, candidates, deal, margin, score
+from choose_round2 import ENGINEERING, SHANTYTOWN, Selection, candidates, deal, score
 
 EXPROPRIATION = re.compile(r"拆迁|征收|征地|强拆|拆除|搬迁|安置|补偿款|腾退|拆违")
 URBAN = re.compile(
@@ -42,24 +41,11 @@ def main() -> int:
     rng = random.Random(20261209)
     items = candidates()
     thresholds = score(items)
-    chosen: dict[tuple[str, str], str] = {}
-
-    def take(pool: list[dict[str, Any]], n: int, batch: str) -> None:
-        for item in [i for i in pool if (i["file"], i["id"]) not in chosen][:n]:
-            chosen[(item["file"], item["id"])] = batch
-
-    by = {r: [i for i in items if i["register"] == r] for r in FILES}
-    for register, n in UNCERTAIN:
-        pool = sorted(by[register], key=lambda item: margin(item, thresholds))[: 3 * n]
-        rng.shuffle(pool)
-        take(pool, n, f"uncertain3-{register}")
-    for name, pattern, quotas in KEYWORDS:
-        for register, n in quotas:
-            pool = [i for i in by[register] if pattern.search(i["joined"])]
-            rng.shuffle(pool)
-            take(pool, n, f"rare3-{name}-{register}")
-    deal(items, chosen, out, rng, "r")
-    print("chosen", len(chosen), Counter(chosen.values()), file=sys.stderr)
+    selection = Selection(items, rng)
+    selection.uncertain(UNCERTAIN, thresholds, "uncertain3")
+    selection.matching(KEYWORDS, "rare3")
+    deal(items, selection.chosen, out, rng, "r")
+    print("chosen", len(selection.chosen), Counter(selection.chosen.values()), file=sys.stderr)
     return 0
 
 

@@ -18,6 +18,7 @@ import json
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from nlp import training  # noqa: E402
-from nlp.annotations import real_records, resolve  # noqa: E402
+from nlp.annotations import REAL_FILES, real_records, resolve  # noqa: E402
 from nlp.corpus import CORPUS_DIR, read_examples  # noqa: E402
 from nlp.model import TOPIC_KEYS  # noqa: E402
 from nlp.segment import Segmenter  # noqa: E402
 
 REAL_DIR = ROOT.parent / "shared" / "data" / "real"
-REGISTERS = {"weibo-2020.jsonl": "weibo", "messages-2020.jsonl": "message", "headlines.jsonl": "headline"}
 
 
 def main() -> int:
@@ -54,8 +54,9 @@ def main() -> int:
     real, missing = resolve(records, REAL_DIR)
     if missing:
         print(f"{len(missing)} annotations have no text in {REAL_DIR}", file=sys.stderr)
-    batches = [r.batch for r in records if r.key not in {m.key for m in missing}]
-    registers = [REGISTERS.get(r.file, r.file) for r in records if r.key not in {m.key for m in missing}]
+    missed = {m.key for m in missing}
+    batches = [r.batch for r in records if r.key not in missed]
+    registers = [REAL_FILES.get(r.file, r.file) for r in records if r.key not in missed]
     files = sorted(CORPUS_DIR.rglob("*.jsonl"))
     if args.team == "none":
         files = []
@@ -78,30 +79,21 @@ def main() -> int:
         tags = training.predict(segmenter, models, [real[i].text for i in test])
         for i, (topics, sentiment) in zip(test, tags, strict=True):
             predictions[i] = (topics, sentiment)
+    held_out = sorted(predictions)
+
+    def part(keep: Callable[[int], bool]) -> dict:
+        chosen = [i for i in held_out if keep(i)]
+        return score([real[i] for i in chosen], [predictions[i] for i in chosen])
+
+    def is_random(i: int) -> bool:
+        return batches[i].startswith("random")
+
+    names = sorted(set(registers))
     report = {
-        "all": score([real[i] for i in sorted(predictions)], [predictions[i] for i in sorted(predictions)]),
-        "random": score(
-            [real[i] for i in sorted(predictions) if batches[i].startswith("random")],
-            [predictions[i] for i in sorted(predictions) if batches[i].startswith("random")],
-        ),
-        **{
-            f"register {name}": score(
-                [real[i] for i in sorted(predictions) if registers[i] == name],
-                [predictions[i] for i in sorted(predictions) if registers[i] == name],
-            )
-            for name in sorted(set(registers))
-        },
-        **{
-            f"random {name}": score(
-                [real[i] for i in sorted(predictions) if registers[i] == name and batches[i].startswith("random")],
-                [
-                    predictions[i]
-                    for i in sorted(predictions)
-                    if registers[i] == name and batches[i].startswith("random")
-                ],
-            )
-            for name in sorted(set(registers))
-        },
+        "all": part(lambda i: True),
+        "random": part(is_random),
+        **{f"register {name}": part(lambda i, name=name: registers[i] == name) for name in names},
+        **{f"random {name}": part(lambda i, name=name: registers[i] == name and is_random(i)) for name in names},
         "team_examples": len(team),
         "real_examples": len(real),
         "seconds": round(time.monotonic() - started),
