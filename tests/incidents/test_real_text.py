@@ -4,7 +4,8 @@ the incident it matches, letters about one estate form one thread across a pause
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -46,13 +47,11 @@ def collapse(world: World) -> list[int]:
 def test_a_post_that_names_the_incident_only_in_a_hashtag_does_not_join(world: World) -> None:
     ids = collapse(world)
     spam = [
-        world.post(
-            "",
+        _weibo(
+            world,
             f"#翠柳花园二期脚手架坍塌# 周末去新开的奶茶店打卡，排队排了一个小时，第{n}杯半价太香了",
             NOW + 4 * HOUR + n * timedelta(minutes=5),
-            source="微博",
-            kind="social",
-            author=f"网友{n}",
+            f"网友{n}",
             topics=(),
             sentiment="positive",
         )
@@ -67,14 +66,8 @@ def test_a_post_that_names_the_incident_only_in_a_hashtag_does_not_join(world: W
 
 def test_an_untagged_post_with_the_incidents_named_thing_joins_it(world: World) -> None:
     ids = collapse(world)
-    missed = world.post(
-        "",
-        "翠柳花园二期那边的脚手架塌了，整排倒下来，邻居说有人被压着",
-        NOW + 4 * HOUR,
-        source="微博",
-        kind="social",
-        author="住在附近",
-        topics=(),
+    missed = _weibo(
+        world, "翠柳花园二期那边的脚手架塌了，整排倒下来，邻居说有人被压着", NOW + 4 * HOUR, "住在附近", topics=()
     )
     world.detect(NOW + 6 * HOUR)
 
@@ -97,24 +90,20 @@ def test_an_untagged_post_matching_no_incident_starts_nothing(world: World) -> N
 def test_unrelated_posts_under_one_trending_hashtag_are_not_glued(world: World) -> None:
     trending = "#今冬第一场雪#"
     crack = [
-        world.post(
-            "",
+        _weibo(
+            world,
             f"{trending} 青岛市李沧区金水湾小区3号楼外墙大面积开裂脱落，第{n}次找物业了没人管",
             NOW + n * HOUR,
-            source="微博",
-            kind="social",
-            author=f"金水湾业主{n}",
+            f"金水湾业主{n}",
         )
         for n in range(3)
     ]
     collapse_ids = [
-        world.post(
-            "",
+        _weibo(
+            world,
             f"{trending} 济南市槐荫区翠柳花园二期工地脚手架坍塌，{n + 3}名工人受伤，太吓人了",
             NOW + n * HOUR + timedelta(minutes=30),
-            source="微博",
-            kind="social",
-            author=f"槐荫网友{n}",
+            f"槐荫网友{n}",
         )
         for n in range(3)
     ]
@@ -129,22 +118,18 @@ def test_unrelated_posts_under_one_trending_hashtag_are_not_glued(world: World) 
 
 def test_a_repost_of_an_unrelated_trending_post_is_not_glued_by_its_hashtag(world: World) -> None:
     ids = collapse(world)
-    trending = world.post(
-        "",
+    trending = _weibo(
+        world,
         "#翠柳花园二期脚手架坍塌# 明星某某今晚官宣新剧，定档下周五，粉丝们冲",
         NOW + 3 * HOUR,
-        source="微博",
-        kind="social",
-        author="娱乐博主",
+        "娱乐博主",
         topics=(),
     )
-    repost = world.post(
-        "",
+    repost = _weibo(
+        world,
         "冲冲冲//@娱乐博主:#翠柳花园二期脚手架坍塌# 明星某某今晚官宣新剧，定档下周五，粉丝们冲",
         NOW + 4 * HOUR,
-        source="微博",
-        kind="social",
-        author="粉丝",
+        "粉丝",
         topics=(),
         duplicate_of=trending,
     )
@@ -185,23 +170,14 @@ def test_letters_about_one_estate_with_a_six_week_pause_are_one_thread(world: Wo
 
 
 def test_a_title_is_clean_and_a_news_headline_replaces_a_repost(world: World) -> None:
-    first = world.post(
-        "",
+    first = _weibo(
+        world,
         "#某地新增确诊13例# 【济南槐荫区翠柳花园二期工地脚手架坍塌】据网友爆料，今天下午工地脚手架坍塌[泪]",
         NOW,
-        source="微博",
-        kind="social",
-        author="本地资讯",
+        "本地资讯",
     )
-    world.post(
-        "",
-        "转发微博 #翠柳花园# 槐荫翠柳花园二期工地脚手架坍塌，3人受伤 O网页链接",
-        NOW + HOUR,
-        source="微博",
-        kind="social",
-        author="路人乙",
-    )
-    world.post("", "翠柳花园二期脚手架坍塌 3人受伤送医", NOW + HOUR, source="微博", kind="social", author="路人丙")
+    _weibo(world, "转发微博 #翠柳花园# 槐荫翠柳花园二期工地脚手架坍塌，3人受伤 O网页链接", NOW + HOUR, "路人乙")
+    _weibo(world, "翠柳花园二期脚手架坍塌 3人受伤送医", NOW + HOUR, "路人丙")
     world.detect(NOW + 2 * HOUR)
     title = world.incident_of(first).title
     assert title == "济南槐荫区翠柳花园二期工地脚手架坍塌"
@@ -216,10 +192,14 @@ def test_a_title_is_clean_and_a_news_headline_replaces_a_repost(world: World) ->
 def test_a_title_that_names_no_place_is_led_by_the_incidents_place(world: World) -> None:
     ids = [
         world.post("在建工地塔吊倒塌 2人受伤", "济南市历城区一在建工地塔吊倒塌，2人受伤。", NOW, source="齐鲁晚报网"),
-        world.post("", "济南历城区工地塔吊倒了，两个人受伤", NOW + HOUR, source="微博", kind="social", author="a"),
+        _weibo(world, "济南历城区工地塔吊倒了，两个人受伤", NOW + HOUR, "a"),
     ]
     world.detect(NOW + 2 * HOUR)
     assert world.incident_of(ids[0]).title == "济南市历城区：在建工地塔吊倒塌 2人受伤"
+
+
+def _weibo(world: World, text: str, at: datetime, author: str, **extra: Any) -> int:
+    return world.post("", text, at, source="微博", kind="social", author=author, **extra)
 
 
 def _letter(world: World, title: str, text: str, at, topics: tuple[str, ...] = (URBAN,)) -> int:
@@ -331,15 +311,7 @@ def test_a_city_less_post_filed_under_a_national_matters_hashtag_joins_it_when_i
         topics=(HOUSING,),
     )
     chatter = [
-        world.post(
-            "",
-            f"#受疫情影响暂无收入可延后还房贷# {text}",
-            NOW + (n + 1) * HOUR,
-            source="微博",
-            kind="social",
-            author=f"网友{n}",
-            topics=(HOUSING,),
-        )
+        _weibo(world, f"#受疫情影响暂无收入可延后还房贷# {text}", NOW + (n + 1) * HOUR, f"网友{n}", topics=(HOUSING,))
         for n, text in enumerate(("房贷月供能缓一缓了，国家考虑周到", "终于能喘口气，房贷晚点还也行"))
     ]
     world.detect(NOW + 4 * HOUR)
@@ -365,23 +337,14 @@ def test_a_name_shared_across_two_cities_does_not_join_their_incidents(world: Wo
 def test_a_post_from_another_city_under_the_incidents_hashtag_that_speaks_of_it_joins(world: World) -> None:
     news = world.post("临沂兰山区一工地塔吊倒塌 已致3人死亡", "临沂市兰山区一在建工地塔吊倒塌，已致3人死亡。", NOW)
     filed = [
-        world.post(
-            "",
-            f"#临沂塔吊倒塌# {text}",
-            NOW + (n + 1) * HOUR,
-            source="微博",
-            kind="social",
-            author=f"网友{n}",
-        )
+        _weibo(world, f"#临沂塔吊倒塌# {text}", NOW + (n + 1) * HOUR, f"网友{n}")
         for n, text in enumerate(("兰山区那个工地的塔吊倒了，太惨了", "临沂塔吊倒塌，工地安全到底谁来管"))
     ]
-    elsewhere = world.post(
-        "",
+    elsewhere = _weibo(
+        world,
         "#临沂塔吊倒塌# 济南我们小区旁边工地也有两台塔吊，看着就害怕，希望全省好好排查",
         NOW + 4 * HOUR,
-        source="微博",
-        kind="social",
-        author="济南市民",
+        "济南市民",
     )
     world.detect(NOW + 5 * HOUR)
     assert world.members(world.incident_of(news).id) == {news, *filed, elsewhere}
