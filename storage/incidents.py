@@ -404,7 +404,10 @@ def move_members(session: Session, from_ids: Sequence[int], to_id: int) -> None:
 
 
 def absorb_members(session: Session, from_id: int, to_id: int) -> None:
-    """Every member of candidate ``from_id`` now belongs to ``to_id``, as placed by the job (not pinned)."""
+    """Every member of candidate ``from_id`` now belongs to ``to_id``, as placed by the job (not pinned).
+    Members added in this unit of work are written first: placing runs without autoflush, and a post that
+    joined the candidate earlier in the same batch would otherwise stay behind in the retired candidate."""
+    session.flush()
     session.execute(update(IncidentDocument).where(IncidentDocument.incident_id == from_id).values(incident_id=to_id))
 
 

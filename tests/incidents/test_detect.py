@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from incidents.actions import merge, set_grade, split
+from storage import incidents as incident_rows
 from storage.db import make_engine, transaction
 from storage.models import GradeChange, Incident, IncidentDocument
 from tests.incidents.builders import HOUR, NOW, World, make_config
@@ -280,3 +281,31 @@ def test_replay_ignores_posts_published_after_now(world: World) -> None:
     assert world.placed() == set(cranes[:2])
     world.detect(NOW + 3 * HOUR)
     assert world.placed() == set(cranes)
+
+
+def test_a_candidate_absorbed_in_the_batch_that_placed_its_posts_hands_every_post_over(world: World) -> None:
+    """Placing runs without autoflush: a post that joined a candidate earlier in the same batch must move with
+    the candidate when another incident absorbs it, not stay behind in a retired (merged) incident."""
+    first, second = (world.post(t, x, NOW + i * HOUR) for i, (t, x) in enumerate(CRANE[:2]))
+    with world.sessions.begin() as session, session.no_autoflush:
+        fields = {
+            "status": "candidate",
+            "grade": "general",
+            "grade_reasons": [],
+            "grade_by_hand": False,
+            "topics": ["engineering_quality"],
+            "in_jurisdiction": True,
+            "casualties": {},
+            "first_reported_at": NOW,
+            "detected_at": NOW,
+            "updated_at": NOW,
+            "status_since": NOW,
+            "profile": {},
+        }
+        kept = incident_rows.create(session, title=CRANE[0][0], **fields)
+        absorbed = incident_rows.create(session, title=CRANE[1][0], **fields)
+        incident_rows.add_member(session, kept.id, first, NOW)
+        incident_rows.add_member(session, absorbed.id, second, NOW)  # pending, not yet written
+        incident_rows.absorb_members(session, absorbed.id, kept.id)
+    assert world.members(kept.id) == {first, second}
+    assert world.members(absorbed.id) == set()
