@@ -36,7 +36,9 @@ How a post is placed:
    ``[incidents] similarity`` gets the post, a promoted incident before a candidate (which it then takes in);
    with none, a post with a topic starts a candidate.
 4. A post the tagger gave no topic joins an incident it matches at ``similarity`` + 0.1 (it is found
-   through the marks), and starts nothing: the incident's topics come from its posts as a whole. A letter
+   through the marks) when it also shares a named thing, a matter or the incident's hashtag, or two key terms
+   (one with the same district): a two-word post ("武汉加油") is wholly inside every incident of the day,
+   which is no evidence. It starts nothing: the incident's topics come from its posts as a whole. A letter
    with no topic that matched nothing waits (``waiting_letters``, by the named things of its title, for
    ``thread_within``): when a letter with a topic later starts a thread on that thing, the waiting letters on
    the same matter join it, so the thread begins with its first letter.
@@ -91,6 +93,7 @@ FILED_UNDER = 0.5
 TAGS_KEPT, TAGS_MARKED = 5, 3
 OTHER_SUBJECT_PENALTY = 0.15
 UNTOPICAL_MARGIN = 0.1
+UNTOPICAL_EVIDENCE = 2
 GENERIC_WEIGHT = 0.3
 MARKED_CANDIDATES = 30
 TOPIC_CANDIDATES = 40
@@ -353,6 +356,18 @@ def similarity(
     ):
         bonus += MATTER_BONUS_RECENT
     return TEXT_WEIGHT * text + TERM_WEIGHT * terms + bonus
+
+
+def corroborated(post: Pending, print_: Fingerprint, district: str | None) -> bool:
+    """Whether a post the tagger gave no topic has evidence of the incident's matter beyond looking alike: a
+    named thing, a matter, the incident's hashtag, or two key terms (the same district counts as one). A short
+    post is wholly inside a large incident's bigrams whatever it says ("加油", "盛大奠基")."""
+    if shares_name(post.names, print_.names) or set(post.matters) & set(print_.matters):
+        return True
+    if post.tag_shingles and shared_share(post.tag_shingles, print_.shingles, post.weights[2]) >= FILED_UNDER:
+        return True
+    place = 1 if post.district and post.district == district else 0
+    return len(post.terms & print_.terms) + place >= UNTOPICAL_EVIDENCE
 
 
 def names_marks(names: Iterable[str]) -> set[str]:
@@ -723,7 +738,11 @@ class Placer:
             for row in rows.values()
             if row[0] in self.cache
         ]
-        scored = [(s, row) for s, row in scored if s >= threshold]
+        scored = [
+            (s, row)
+            for s, row in scored
+            if s >= threshold and (post.topical or corroborated(post, self.cache[row[0]], row[1]))
+        ]
         if not scored:
             return None
         # An incident that names what the post names comes first: the strongest evidence of one matter. Then a post

@@ -406,3 +406,20 @@ def test_a_letter_goes_to_the_thread_of_the_estate_it_names_not_to_a_promoted_on
     world.detect(NOW + 5 * DAY + HOUR)
     assert world.members(promoted.id) == set(first_estate)
     assert world.incident_of(second_estate[0]).id == world.incident_of(second_estate[1]).id != promoted.id
+
+
+def test_a_short_untagged_post_wholly_inside_an_incidents_words_does_not_join(world: World) -> None:
+    """"加油" is in every incident of a bad day; a two-word post is wholly inside it and says nothing of it."""
+    ids = collapse(world)
+    cheer = _weibo(world, "翠柳花园二期工地脚手架坍塌，受伤工人加油，救援人员辛苦了", NOW + 3 * HOUR, "路人乙")
+    lone = [
+        _weibo(world, text, NOW + 4 * HOUR + n * HOUR, f"网友{n}", topics=())
+        for n, text in enumerate(("加油！", "#周末去哪儿# 周末愉快，加油"))
+    ]
+    named = _weibo(world, "翠柳花园二期那边还在救援吗，加油", NOW + 5 * HOUR, "住在附近", topics=())
+    world.detect(NOW + 6 * HOUR)
+
+    incident = world.incident_of(ids[0])
+    assert cheer in world.members(incident.id)
+    assert not world.placed() & set(lone)
+    assert named in world.members(incident.id)  # a named thing is evidence however short the post
