@@ -409,7 +409,7 @@ def test_a_letter_goes_to_the_thread_of_the_estate_it_names_not_to_a_promoted_on
 
 
 def test_a_short_untagged_post_wholly_inside_an_incidents_words_does_not_join(world: World) -> None:
-    """"加油" is in every incident of a bad day; a two-word post is wholly inside it and says nothing of it."""
+    """ "加油" is in every incident of a bad day; a two-word post is wholly inside it and says nothing of it."""
     ids = collapse(world)
     cheer = _weibo(world, "翠柳花园二期工地脚手架坍塌，受伤工人加油，救援人员辛苦了", NOW + 3 * HOUR, "路人乙")
     lone = [
