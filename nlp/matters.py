@@ -1,5 +1,9 @@
 """Matters: what happened, named the several ways real posts name it.
 
+The letters' matters (fit-out, title deeds, sales tricks, property fees, traffic, greening, rubbish) were added from
+the wordings most frequent in the real message board (``../shared/data/real/messages-2020.jsonl``) that no matter
+covered: there, two letters on one estate months apart are one thread only when they share a matter.
+
 Two headlines of one collapse rarely share a word: 在建住宅楼整体倒塌, 倒覆楼房评估价格出炉, 倒楼调查, 楼房倒覆悲剧.
 Grouping needs to see that they speak of one kind of event; this table maps the wordings to one matter each.
 A matter alone says little (collapses happen everywhere), so grouping counts it only together with time and
@@ -40,6 +44,13 @@ MATTERS: dict[str, str] = {
     "elevator": r"电梯",
     "kindergarten": r"幼儿园|入园|学位|入学",
     "power_line": r"高压线|高压电线|变电站|电线杆|输电线",
+    "fitout": r"精装|装修标准|装修质量|装修款|装修费|毛坯|交付标准",
+    "title_deed": r"产权证|不动产证|不动产权证|房产证|办证|网签|备案",
+    "sales": r"捂盘|一房二卖|虚假宣传|捆绑销售|公摊|霸王条款",
+    "property_fee": r"物业费|物业管理费|维修基金|维修资金|停车费",
+    "traffic": r"红绿灯|拥堵|堵车|交通堵塞|公交|断头路",
+    "greening": r"绿化|绿地|毁绿|砍树",
+    "garbage": r"垃圾",
 }
 _PATTERNS = {matter: re.compile(pattern) for matter, pattern in MATTERS.items()}
 

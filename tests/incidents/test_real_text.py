@@ -423,3 +423,25 @@ def test_a_short_untagged_post_wholly_inside_an_incidents_words_does_not_join(wo
     assert cheer in world.members(incident.id)
     assert not world.placed() & set(lone)
     assert named in world.members(incident.id)  # a named thing is evidence however short the post
+
+
+def test_letters_on_one_estates_fit_out_worded_apart_months_apart_are_one_thread(world: World) -> None:
+    """Letters on one estate's fit-out share little but the estate's name: one writes of the show flat, the next
+    of the fee, the third of the delivery standard. The shared matter (``nlp.matters``) makes them one thread."""
+    complaints = [
+        (
+            "锦绣家园精装修与样板间严重不符",
+            "锦绣家园交房后，业主发现精装修用的全是杂牌，和样板间完全两样，开发商拒不整改。",
+        ),
+        ("锦绣家园每户多收的装修款怎么算的", "尊敬的领导：锦绣家园每户精装修多收了三万八，开发商不肯向业主出示明细。"),
+        ("请核查锦绣家园的交付标准", "领导您好，锦绣家园合同里的精装修交付标准和交给业主的房子对不上，开发商推脱。"),
+    ]
+    letters = [
+        _letter(world, title, text, NOW + month * 5 * WEEK, (HOUSING,))
+        for month, (title, text) in enumerate(complaints)
+    ]
+    for month in range(len(complaints)):
+        world.detect(NOW + month * 5 * WEEK + HOUR)
+
+    incident = world.incident_of(letters[0])
+    assert world.members(incident.id) == set(letters)

@@ -79,4 +79,6 @@ def test_matters() -> None:
     assert find_matters("塔吊倒塌") == ["collapse", "crane"]
     assert find_matters("房贷断供停贷") == ["mortgage"]
     assert find_matters("夜间施工噪音扰民") == ["noise"]
+    assert find_matters("精装房的交付标准与样板间不符") == ["fitout"]
+    assert find_matters("开发商捂盘惜售，房产证五年办不下来") == ["title_deed", "sales"]
     assert find_matters("今天天气很好") == []
