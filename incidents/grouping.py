@@ -31,7 +31,7 @@ How a post is placed:
    matter), + 0.15 × the share of its hashtags'
    bigrams in the incident's (a hashtag alone stays below the threshold). A letter names its estate whatever
    it asks for, so for a letter the named thing counts only with the same matter (a shared matter of
-   ``nlp.matters`` or ``LETTER_TEXT_EVIDENCE`` of its text); a letter headed by another named thing than the
+   ``nlp.matters``, or ``LETTER_TEXT_EVIDENCE`` of its text when the two do not each name other matters); a letter headed by another named thing than the
    incident's letters (neither names the other's anywhere) loses 0.15. The best incident at or above
    ``[incidents] similarity`` gets the post, a promoted incident before a candidate (which it then takes in);
    with none, a post with a topic starts a candidate.
@@ -337,7 +337,7 @@ def similarity(
     if (
         not other_city
         and any(same_thing(a, b) for a in post.names for b in print_.names)
-        and (post.kind != "forum" or text >= LETTER_TEXT_EVIDENCE or set(post.matters) & set(print_.matters))
+        and (post.kind != "forum" or letter_on_same_matter(post, print_, text))
     ):
         # a letter names its estate whatever it asks for: the estate counts only with the same matter
         bonus += NAME_BONUS_RECENT if recent else NAME_BONUS
@@ -356,6 +356,16 @@ def similarity(
     ):
         bonus += MATTER_BONUS_RECENT
     return TEXT_WEIGHT * text + TERM_WEIGHT * terms + bonus
+
+
+def letter_on_same_matter(post: Pending, print_: Fingerprint, text: float) -> bool:
+    """Whether a letter that names the incident's estate is on the incident's matter: they share a matter, or
+    its text is alike (``LETTER_TEXT_EVIDENCE``) and the two do not each have matters none of which is shared (a
+    letter on an estate's fit-out is not one on its cracked floors, however alike letters to one estate read)."""
+    shared = set(post.matters) & set(print_.matters)
+    if shared:
+        return True
+    return text >= LETTER_TEXT_EVIDENCE and not (post.matters and print_.matters)
 
 
 def corroborated(post: Pending, print_: Fingerprint, district: str | None) -> bool:

@@ -445,3 +445,36 @@ def test_letters_on_one_estates_fit_out_worded_apart_months_apart_are_one_thread
 
     incident = world.incident_of(letters[0])
     assert world.members(incident.id) == set(letters)
+
+
+def test_letters_to_one_estate_that_read_alike_but_raise_different_matters_are_two_threads(world: World) -> None:
+    """Letters to one estate share its name and the board's boilerplate (反映, 问题, 开发商, 业主): a letter on the
+    fit-out is still not one on the cracked floor slabs when each names its own matter."""
+    cracks = [
+        _letter(
+            world,
+            "反映锦绣家园楼板开裂的问题",
+            "尊敬的领导：锦绣家园业主反映，开发商交付的房子楼板开裂，多次反映开发商不理，请督促开发商整改。",
+            NOW,
+            (ENGINEERING, HOUSING),
+        ),
+        _letter(
+            world,
+            "再次反映锦绣家园楼板裂缝的问题",
+            "尊敬的领导：锦绣家园多户业主家中楼板出现裂缝，开发商至今不整改，业主多次反映无果。",
+            NOW + 3 * WEEK,
+            (ENGINEERING, HOUSING),
+        ),
+    ]
+    fit_out = _letter(
+        world,
+        "反映锦绣家园精装修的问题",
+        "锦绣家园开发商交付的精装修用料全是杂牌，和样板间两样，业主多次反映。",
+        NOW + 6 * WEEK,
+        (HOUSING,),
+    )
+    for week in (0, 3, 6):
+        world.detect(NOW + week * WEEK + HOUR)
+
+    assert world.incident_of(cracks[0]).id == world.incident_of(cracks[1]).id
+    assert world.incident_of(fit_out).id != world.incident_of(cracks[0]).id
