@@ -31,8 +31,9 @@ How a post is placed:
    matter), + 0.15 × the share of its hashtags'
    bigrams in the incident's (a hashtag alone stays below the threshold). A letter names its estate whatever
    it asks for, so for a letter the named thing counts only with the same matter (a shared matter of
-   ``nlp.matters``, or ``LETTER_TEXT_EVIDENCE`` of its text when the two do not each name other matters); a letter headed by another named thing than the
-   incident's letters (neither names the other's anywhere) loses 0.15. The best incident at or above
+   ``nlp.matters``, or ``LETTER_TEXT_EVIDENCE`` of its text when the two do not each name other matters); a
+   letter headed by another named thing than the incident's letters (neither names the other's anywhere) loses
+   0.15. The best incident at or above
    ``[incidents] similarity`` gets the post, a promoted incident before a candidate (which it then takes in);
    with none, a post with a topic starts a candidate.
 4. A post the tagger gave no topic joins an incident it matches at ``similarity`` + 0.1 (it is found
