@@ -33,7 +33,8 @@ How a post is placed:
    it asks for, so for a letter the named thing counts only with the same matter (a shared matter of
    ``nlp.matters``, or ``LETTER_TEXT_EVIDENCE`` of its text when the two do not each name other matters); a
    letter headed by another named thing than the incident's letters (neither names the other's anywhere) loses
-   0.15. The best incident at or above
+   0.15; a post placed in another city (or country) than the incident's loses 0.3 unless filed under its
+   hashtag. The best incident at or above
    ``[incidents] similarity`` gets the post, a promoted incident before a candidate (which it then takes in);
    with none, a post with a topic starts a candidate.
 4. A post the tagger gave no topic joins an incident it matches at ``similarity`` + 0.1 (it is found
@@ -93,6 +94,7 @@ LETTER_TEXT_EVIDENCE = 0.2
 FILED_UNDER = 0.5
 TAGS_KEPT, TAGS_MARKED = 5, 3
 OTHER_SUBJECT_PENALTY = 0.15
+OTHER_CITY_PENALTY = 0.3
 UNTOPICAL_MARGIN = 0.1
 UNTOPICAL_EVIDENCE = 2
 GENERIC_WEIGHT = 0.3
@@ -356,6 +358,8 @@ def similarity(
         and set(post.matters) & set(print_.matters)
     ):
         bonus += MATTER_BONUS_RECENT
+    if other_city and not anywhere:
+        bonus -= OTHER_CITY_PENALTY
     return TEXT_WEIGHT * text + TERM_WEIGHT * terms + bonus
 
 

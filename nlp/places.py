@@ -15,6 +15,7 @@ Gazetteer format (``nlp/data/gazetteer.json``)::
       "districts": [{"name": "历城区", "aliases": ["历城"], "city": "济南市", "kind": "district"},
                     {"name": "济南高新区", "aliases": ["济南高新技术产业开发区"],
                      "local_aliases": ["高新区"], "city": "济南市", "kind": "zone"}, ...],
+      "countries": [{"name": "尼日利亚"}, {"name": "澳大利亚", "aliases": ["澳洲"]}, ...],
       "false_friends": ["东营业厅", "平泰安康", "日照时间", ...]
     }
 
@@ -33,6 +34,10 @@ Gazetteer format (``nlp/data/gazetteer.json``)::
   are also everyday words (安康, 来宾, 白银) and count only when the same text names a place of the
   same province by a name that is not weak; ``local_aliases`` (高新区, 经开区) count only next to
   their city. A name shared by several entries (市中区 in 济南 and 枣庄) is treated like a local alias.
+- ``countries``: foreign countries, each its own province and city (尼日利亚一座楼房倒塌 is placed in 尼日利亚):
+  a post about a collapse abroad is then outside the jurisdiction and in another place than a collapse at
+  home, so grouping keeps the two apart. Only names that are rarely part of other words are listed (not 海地,
+  inside 沿海地区; 朝鲜 and 日本 come with their false friends 朝鲜族, 今日本 …).
 - ``false_friends``: strings that contain a place name but are not that place; a match lying inside
   one of them is ignored.
 
@@ -264,6 +269,8 @@ def _build_index(data: dict[str, Any], path: Path) -> dict[str, tuple[_Name, ...
         entries.append((row, _Unit(row["name"], city, None)))
         provinces.add(row["name"])
     city_province = {row["name"]: row["name"] for row in data["provinces"] if row.get("municipality")}
+    for row in data.get("countries", []):  # abroad: the country is its province and its city
+        entries.append((row, _Unit(row["name"], row["name"], None)))
     for row in data["cities"]:
         if row["province"] not in provinces:
             raise ValueError(f"{path}: city {row['name']} names unknown province {row['province']}")

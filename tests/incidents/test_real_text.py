@@ -478,3 +478,23 @@ def test_letters_to_one_estate_that_read_alike_but_raise_different_matters_are_t
 
     assert world.incident_of(cracks[0]).id == world.incident_of(cracks[1]).id
     assert world.incident_of(fit_out).id != world.incident_of(cracks[0]).id
+
+
+def test_collapses_worded_alike_in_two_places_or_abroad_stay_apart(world: World) -> None:
+    """Headlines of collapses read alike wherever they happen; one in another city, or abroad, is another
+    incident (and one abroad is not the department's to answer)."""
+    home = [
+        world.post("济南槐荫区一在建住宅楼整体倒塌 1人死亡", at=NOW, source="齐鲁晚报网"),
+        world.post("槐荫区在建住宅楼倒塌：事故调查组已成立", at=NOW + HOUR, source="济南日报"),
+    ]
+    elsewhere = world.post("成都一在建住宅楼整体倒塌 1人死亡", at=NOW + 2 * HOUR, source="大众网")
+    abroad = world.post("尼日利亚一座在建住宅楼整体倒塌 造成10人死亡", at=NOW + 3 * HOUR, source="大众网")
+    world.detect(NOW + 4 * HOUR)
+
+    incident = world.incident_of(home[0])
+    assert world.members(incident.id) == set(home)
+    assert elsewhere not in world.members(incident.id)
+    assert abroad not in world.members(incident.id)
+    with world.sessions() as session:
+        foreign = session.get(Incident, world.incident_of(abroad).id)
+        assert foreign is not None and foreign.province == "尼日利亚" and not foreign.in_jurisdiction
