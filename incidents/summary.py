@@ -140,7 +140,9 @@ def merged_casualties(members: Sequence[Member]) -> tuple[Casualties, dict[str, 
 
 
 def post_place(places: Sequence[Any]) -> Place:
-    """The place one post is about: the city named by most places (then first), its most named district."""
+    """The place one post is about: the city named by most places (then first), its most named district; a
+    place abroad only when the post names none at home (比美国… is a comparison, not where the matter is)."""
+    places = [p for p in places if isinstance(p, dict) and not p.get("abroad")] or places
     cities: Counter[str] = Counter()
     provinces: Counter[str] = Counter()
     order: dict[str, int] = {}

@@ -81,6 +81,7 @@ class Place:
     city: str | None
     district: str | None
     mention: str
+    abroad: bool = False  # a country of the gazetteer's ``countries``: its own province and city
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class _Unit:
     province: str
     city: str | None
     district: str | None
+    abroad: bool = False
 
     @property
     def level(self) -> int:
@@ -156,11 +158,13 @@ class PlaceFinder:
         """The place the text is most about: the most mentioned province, then city, then district.
 
         A mention counts for all of its ancestors (历城区 counts for 济南市 and 山东省), so the answer is
-        as specific as the mentions allow; ties go to the place named first.
+        as specific as the mentions allow; ties go to the place named first. A text that names a place at home
+        and one abroad is about the one at home (比美国…, 从新加坡抵杭州的航班).
         """
         mentions = self._mentions(text)
         if not mentions:
             return None
+        mentions = [(u, m) for u, m in mentions if not u.abroad] or mentions
         province = _most_common([u.province for u, _ in mentions])
         in_province = [(u, m) for u, m in mentions if u.province == province]
         city = _most_common([u.city for u, _ in in_province if u.city is not None])
@@ -168,7 +172,7 @@ class PlaceFinder:
         district = _most_common([u.district for u, _ in in_city if u.district is not None])
         if province is None:
             return None
-        chosen = _Unit(province, city, district)
+        chosen = next(u for u, _ in mentions if (u.province, u.city, u.district) == (province, city, district))
         mention = next(m for u, m in mentions if u == chosen)
         return _place(chosen, mention)
 
@@ -270,7 +274,7 @@ def _build_index(data: dict[str, Any], path: Path) -> dict[str, tuple[_Name, ...
         provinces.add(row["name"])
     city_province = {row["name"]: row["name"] for row in data["provinces"] if row.get("municipality")}
     for row in data.get("countries", []):  # abroad: the country is its province and its city
-        entries.append((row, _Unit(row["name"], row["name"], None)))
+        entries.append((row, _Unit(row["name"], row["name"], None, abroad=True)))
     for row in data["cities"]:
         if row["province"] not in provinces:
             raise ValueError(f"{path}: city {row['name']} names unknown province {row['province']}")
@@ -360,4 +364,4 @@ def _most_common(values: list[str]) -> str | None:
 
 
 def _place(unit: _Unit, mention: str) -> Place:
-    return Place(province=unit.province, city=unit.city, district=unit.district, mention=mention)
+    return Place(province=unit.province, city=unit.city, district=unit.district, mention=mention, abroad=unit.abroad)

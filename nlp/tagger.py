@@ -114,4 +114,5 @@ def _enough_chinese(text: str) -> bool:
 
 
 def _place_json(place: Any) -> dict[str, Any]:
-    return {"province": place.province, "city": place.city, "district": place.district, "mention": place.mention}
+    found = {"province": place.province, "city": place.city, "district": place.district, "mention": place.mention}
+    return {**found, "abroad": True} if place.abroad else found

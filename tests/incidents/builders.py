@@ -95,6 +95,7 @@ class World:
             session.flush()
             places = [
                 {"province": p.province, "city": p.city, "district": p.district, "mention": p.mention}
+                | ({"abroad": True} if p.abroad else {})
                 for p in _FINDER.find(joined)
             ]
             session.add(

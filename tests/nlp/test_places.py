@@ -113,6 +113,9 @@ def test_places_come_once_in_order_of_first_mention(finder: PlaceFinder) -> None
         ("山东省住建厅部署全省城镇燃气安全排查", Place(SD, None, None, "山东省")),
         ("市中区一栋居民楼墙体开裂", None),
         ("业主到售楼处维权", None),
+        # abroad only when no place at home is named: 比美国… is a comparison
+        ("尼日利亚一座楼房倒塌，尼日利亚救援人员赶到", Place("尼日利亚", "尼日利亚", None, "尼日利亚", abroad=True)),
+        ("美国房价涨了美国人都买不起，济南房价比美国还离谱", Place(SD, "济南市", None, "济南")),
     ],
 )
 def test_best(finder: PlaceFinder, text: str, expected: Place | None) -> None:
