@@ -33,8 +33,8 @@ How a post is placed:
    it asks for, so for a letter the named thing counts only with the same matter (a shared matter of
    ``nlp.matters``, or ``LETTER_TEXT_EVIDENCE`` of its text when the two do not each name other matters); a
    letter headed by another named thing than the incident's letters (neither names the other's anywhere) loses
-   0.15; a post placed in another city (or country) than the incident's loses 0.3 unless filed under its
-   hashtag. The best incident at or above
+   0.15; a post placed in another city (or country) than the incident's loses 0.3 unless it also names the
+   incident's city or is filed under one of its hashtags. The best incident at or above
    ``[incidents] similarity`` gets the post, a promoted incident before a candidate (which it then takes in);
    with none, a post with a topic starts a candidate.
 4. A post the tagger gave no topic joins an incident it matches at ``similarity`` + 0.1 (it is found
@@ -132,6 +132,7 @@ class Pending:
     matters: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # the named things of its title: what a letter is about
     tags: tuple[str, ...] = ()  # its hashtags: what it is filed under
+    cities: frozenset[str] = frozenset()  # every city (or country) its own words name
     weights: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of shingles, title_shingles, tag_shingles
 
     @property
@@ -211,6 +212,7 @@ def pending_post(
         matters=tuple(find_matters(f"{said_title} {said}")),
         subjects=tuple(find_names(said_title)[:NAME_CAP]),
         tags=tuple(dict.fromkeys(t for t in tags if t))[:TAGS_KEPT],
+        cities=frozenset(p["city"] for p in places if p.get("city")),
         weights=(weight(grams), weight(title_grams), weight(tag_grams)),
     )
 
@@ -274,6 +276,7 @@ class Fingerprint:
     names: tuple[str, ...] = ()
     matters: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, profile: dict[str, Any] | None) -> Fingerprint:
@@ -285,6 +288,7 @@ class Fingerprint:
             tuple(profile.get("names") or ()),
             tuple(matter for matter, _count in matters),
             tuple(profile.get("subjects") or ()),
+            frozenset(profile.get("hashtags") or {}),
         )
 
 
@@ -336,7 +340,8 @@ def similarity(
     counted = min(len(post.terms), TERMS_COUNTED)
     terms = min(1.0, len(post.terms & print_.terms) / counted) if counted else 0.0
     bonus = DISTRICT_BONUS if post.district and post.district == district else 0.0
-    other_city = post.city is not None and city is not None and post.city != city  # 人民医院 is in every city
+    # 人民医院 is in every city; a post that also names the incident's city is not another city's (青岛消防驰援济南…)
+    other_city = post.city is not None and city is not None and post.city != city and city not in post.cities
     if (
         not other_city
         and any(same_thing(a, b) for a in post.names for b in print_.names)
@@ -353,13 +358,13 @@ def similarity(
     anywhere = filed >= FILED_UNDER
     if (
         recent
-        and (post.city == city or anywhere)
+        and (post.city == city or city in post.cities or anywhere)
         and (city is not None or post.kind != "forum")
         and set(post.matters) & set(print_.matters)
     ):
         bonus += MATTER_BONUS_RECENT
-    if other_city and not anywhere:
-        bonus -= OTHER_CITY_PENALTY
+    if other_city and not anywhere and not set(post.tags) & print_.tags:
+        bonus -= OTHER_CITY_PENALTY  # another city's collapse reads like this one, unless filed under its hashtag
     return TEXT_WEIGHT * text + TERM_WEIGHT * terms + bonus
 
 

@@ -41,6 +41,7 @@ class Place:
     province: str | None = None
     city: str | None = None
     district: str | None = None
+    abroad: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def post_place(places: Sequence[Any]) -> Place:
     """The place one post is about: the city named by most places (then first), its most named district; a
     place abroad only when the post names none at home (比美国… is a comparison, not where the matter is)."""
     places = [p for p in places if isinstance(p, dict) and not p.get("abroad")] or places
+    abroad = any(isinstance(p, dict) and p.get("abroad") for p in places)  # then every one of them is abroad
     cities: Counter[str] = Counter()
     provinces: Counter[str] = Counter()
     order: dict[str, int] = {}
@@ -157,18 +159,25 @@ def post_place(places: Sequence[Any]) -> Place:
             province_of[place["city"]] = place.get("province")
     if not cities:
         province = _most(provinces, order)
-        return Place(province=province)
+        return Place(province=province, abroad=abroad and province is not None)
     city = _most(cities, order)
     districts: Counter[str] = Counter(
         p["district"] for p in places if isinstance(p, dict) and p.get("city") == city and p.get("district")
     )
     district_order = {d: i for i, d in enumerate(districts)}
-    return Place(province=province_of.get(city or ""), city=city, district=_most(districts, district_order))
+    return Place(
+        province=province_of.get(city or ""), city=city, district=_most(districts, district_order), abroad=abroad
+    )
 
 
 def incident_place(members: Sequence[Member]) -> Place:
-    """The city most posts are about (the earlier on a tie), with its most named district."""
+    """The city most posts are about (the earlier on a tie), with its most named district; a place abroad only
+    when no post is placed at home and most are placed abroad (one letter misread abroad must not take a thread
+    of letters that name no city out of the jurisdiction: unknown counts as inside)."""
     places = [post_place(m.places) for m in members]
+    home = [p for p in places if p.province and not p.abroad]
+    if home or sum(p.abroad for p in places) * 2 < len(places):
+        places = [p for p in places if not p.abroad]  # abroad only when most of its posts say so
     cities: Counter[str] = Counter(p.city for p in places if p.city)
     order: dict[str, int] = {}
     for index, place in enumerate(places):
@@ -185,7 +194,9 @@ def incident_place(members: Sequence[Member]) -> Place:
     for index, place in enumerate(in_city):
         if place.district:
             district_order.setdefault(place.district, index)
-    return Place(province=in_city[0].province, city=city, district=_most(districts, district_order))
+    return Place(
+        province=in_city[0].province, city=city, district=_most(districts, district_order), abroad=in_city[0].abroad
+    )
 
 
 def _most(counts: Counter[str], order: dict[str, int]) -> str | None:

@@ -45,12 +45,12 @@ MATTERS: dict[str, str] = {
     "kindergarten": r"幼儿园|入园|学位|入学",
     "power_line": r"高压线|高压电线|变电站|电线杆|输电线",
     "fitout": r"精装|装修标准|装修质量|装修款|装修费|毛坯|交付标准",
-    "title_deed": r"产权证|不动产证|不动产权证|房产证|办证|网签|备案",
+    "title_deed": r"产权证|不动产证|不动产权证|房产证|办证|网签",
     "sales": r"捂盘|一房二卖|虚假宣传|捆绑销售|公摊|霸王条款",
     "property_fee": r"物业费|物业管理费|维修基金|维修资金|停车费",
-    "traffic": r"红绿灯|拥堵|堵车|交通堵塞|公交|断头路",
-    "greening": r"绿化|绿地|毁绿|砍树",
-    "garbage": r"垃圾",
+    "traffic": r"红绿灯|拥堵|堵车|交通堵塞|断头路",
+    "greening": r"绿化|毁绿|砍树|公共绿地|小区绿地|侵占绿地|占用绿地",  # not 绿地, a developer's name
+    "garbage": r"垃圾站|垃圾桶|垃圾清运|垃圾分类|垃圾堆|生活垃圾|建筑垃圾|垃圾中转",  # not 垃圾, an insult
 }
 _PATTERNS = {matter: re.compile(pattern) for matter, pattern in MATTERS.items()}
 

@@ -484,18 +484,44 @@ def test_collapses_worded_alike_in_two_places_or_abroad_stay_apart(world: World)
     """Headlines of collapses read alike wherever they happen; one in another city, or abroad, is another
     incident (and one abroad is not the department's to answer)."""
     home = [
-        world.post("济南槐荫区一在建住宅楼整体倒塌 1人死亡", at=NOW, source="齐鲁晚报网"),
-        world.post("槐荫区在建住宅楼倒塌：事故调查组已成立", at=NOW + HOUR, source="济南日报"),
+        world.post("济南槐荫区翠柳花园二期一在建住宅楼整体倒塌 1人死亡", at=NOW, source="齐鲁晚报网"),
+        world.post("槐荫区翠柳花园二期在建住宅楼倒塌：事故调查组已成立", at=NOW + HOUR, source="济南日报"),
     ]
     elsewhere = world.post("成都一在建住宅楼整体倒塌 1人死亡", at=NOW + 2 * HOUR, source="大众网")
     abroad = world.post("尼日利亚一座在建住宅楼整体倒塌 造成10人死亡", at=NOW + 3 * HOUR, source="大众网")
     compared = _weibo(world, "美国也塌过楼，可这次槐荫区在建住宅楼整体倒塌更吓人，调查组快查", NOW + 3 * HOUR, "路人丙")
+    helpers = world.post("青岛消防连夜驰援济南翠柳花园二期倒塌现场", at=NOW + 3 * HOUR, source="大众网")
     world.detect(NOW + 4 * HOUR)
 
     incident = world.incident_of(home[0])
-    assert world.members(incident.id) == {*home, compared}  # a country named in passing does not take it abroad
+    # a country named in passing does not take a post abroad; another city's crews at this site are this incident
+    assert world.members(incident.id) == {*home, compared, helpers}
     assert elsewhere not in world.members(incident.id)
     assert abroad not in world.members(incident.id)
     with world.sessions() as session:
         foreign = session.get(Incident, world.incident_of(abroad).id)
         assert foreign is not None and foreign.province == "尼日利亚" and not foreign.in_jurisdiction
+
+
+def test_a_letter_misread_abroad_does_not_take_its_thread_out_of_the_jurisdiction(world: World) -> None:
+    """Letters to the board name no city (A市 is anonymised): one that names a country in passing must not
+    place the whole thread abroad, where no clock runs."""
+    letters = [
+        _letter(world, "东湖春晓小区电梯频繁故障", "东湖春晓小区3栋电梯一个月坏了五次，物业不修。", NOW, (HOUSING,)),
+        _letter(
+            world, "再次反映东湖春晓小区电梯故障", "东湖春晓小区电梯又困人了，物业还是不修。", NOW + DAY, (HOUSING,)
+        ),
+        _letter(
+            world,
+            "东湖春晓小区电梯至今未修",
+            "东湖春晓小区的电梯是德国品牌，坏了没人修，物业推脱。",
+            NOW + 2 * DAY,
+            (HOUSING,),
+        ),
+    ]
+    for day in range(3):
+        world.detect(NOW + day * DAY + HOUR)
+
+    incident = world.incident_of(letters[0])
+    assert world.members(incident.id) == set(letters)
+    assert incident.province is None and incident.in_jurisdiction
