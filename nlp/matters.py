@@ -36,7 +36,7 @@ MATTERS: dict[str, str] = {
     "street_vending": r"占道经营|摆摊|流动摊贩|小贩",
     "enforcement": r"城管|执法人员|暴力执法|粗暴执法",
     "parking": r"乱停|停车位|车位|违停|占用消防通道|消防通道",
-    "mortgage": r"房贷|按揭|月供|还贷|延后还款|延期还款|信用卡",
+    "mortgage": r"房贷|按揭|月供|还贷|延后还款|延期还款|信用卡|花呗|借呗|车贷|网贷",  # loan repayments
     "rent": r"房租|租金|减租|免租|租户",
     "price": r"房价|限购|限价|楼市|调控",
     "water_main": r"爆管|水管爆裂|停水|供水管",

@@ -34,7 +34,7 @@ from yuqing.errors import ModelNotReady
 
 logger = logging.getLogger(__name__)
 
-REAL_WEIGHT = 2.0
+REAL_WEIGHT = 4.0
 
 
 class Vectorizer:

@@ -2,7 +2,7 @@
 
 Run from the repository with its venv and ``../shared/data/real/`` beside it:
 
-    .venv/bin/python tools/tagger/cv.py [--team all|none|PATTERN,...] [--real-weight 2] [--variant NAME]
+    .venv/bin/python tools/tagger/cv.py [--team all|none|PATTERN,...] [--real-weight 4] [--variant NAME]
 
 Every choice the tagger makes (which team-written batches to keep, how much a real example weighs, the
 thresholds, the features) is judged here and never on ``topics-dev.jsonl``. Folds split the real
