@@ -28,7 +28,7 @@ from typing import Any
 
 from incidents.members import Member
 from nlp.casualties import FIELDS, Casualties
-from nlp.surface import clean_title
+from nlp.surface import body, clean_title
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +96,9 @@ def incident_title(by_rank: Sequence[Member], place: Place) -> str:
     """The clean title of the best-ranked original that has one, led by the place when it names none."""
     ranked = sorted(by_rank, key=lambda m: m.duplicate_of_id is not None)  # stable: originals first
     title = next((t for t in (clean_title(m.title, m.text) for m in ranked) if t), "") or ranked[0].headline
-    agreed = place.city is not None and sum(post_place(m.places).city == place.city for m in by_rank) * 2 >= len(
-        by_rank
-    )
+    agreed = place.city is not None and sum(
+        post_place(member_places(m)).city == place.city for m in by_rank
+    ) * 2 >= len(by_rank)
     return placed_title(title, place) if agreed else title
 
 
@@ -170,11 +170,24 @@ def post_place(places: Sequence[Any]) -> Place:
     )
 
 
+def member_places(member: Member) -> list[Any]:
+    """The member's places, without a country named only in a hashtag it rides on (#日本医院口罩被盗#): a post is
+    filed under the day's trending hashtags whatever it says, and a country there would take its incident
+    abroad, out of the jurisdiction. (Places at home named only in a hashtag still count: the team's scenarios
+    and many real posts name their city nowhere else.)"""
+    said = f"{body(member.title)} {body(member.text)}"
+    return [
+        p
+        for p in member.places
+        if isinstance(p, dict) and not (p.get("abroad") and p.get("mention") and p["mention"] not in said)
+    ]
+
+
 def incident_place(members: Sequence[Member]) -> Place:
     """The city most posts are about (the earlier on a tie), with its most named district; a place abroad only
     when no post is placed at home and most are placed abroad (one letter misread abroad must not take a thread
     of letters that name no city out of the jurisdiction: unknown counts as inside)."""
-    places = [post_place(m.places) for m in members]
+    places = [post_place(member_places(m)) for m in members]
     home = [p for p in places if p.province and not p.abroad]
     if home or sum(p.abroad for p in places) * 2 < len(places):
         places = [p for p in places if not p.abroad]  # abroad only when most of its posts say so

@@ -525,3 +525,21 @@ def test_a_letter_misread_abroad_does_not_take_its_thread_out_of_the_jurisdictio
     incident = world.incident_of(letters[0])
     assert world.members(incident.id) == set(letters)
     assert incident.province is None and incident.in_jurisdiction
+
+
+def test_a_country_named_only_in_a_trending_hashtag_does_not_take_an_incident_abroad(world: World) -> None:
+    ids = [
+        _weibo(
+            world,
+            f"#日本医院口罩被盗# 东湖春晓小区门口的工地脚手架塌了，第{n}次有人报警，物业不管",
+            NOW + n * HOUR,
+            f"东湖春晓业主{n}",
+            topics=(ENGINEERING,),
+        )
+        for n in range(3)
+    ]
+    world.detect(NOW + 4 * HOUR)
+
+    incident = world.incident_of(ids[0])
+    assert world.members(incident.id) == set(ids)
+    assert incident.province is None and incident.in_jurisdiction
