@@ -344,7 +344,7 @@ def similarity(
     other_city = post.city is not None and city is not None and post.city != city and city not in post.cities
     if (
         not other_city
-        and any(same_thing(a, b) for a in post.names for b in print_.names)
+        and shares_name(post.names, print_.names)
         and (post.kind != "forum" or letter_on_same_matter(post, print_, text))
     ):
         # a letter names its estate whatever it asks for: the estate counts only with the same matter
@@ -372,8 +372,7 @@ def letter_on_same_matter(post: Pending, print_: Fingerprint, text: float) -> bo
     """Whether a letter that names the incident's estate is on the incident's matter: they share a matter, or
     its text is alike (``LETTER_TEXT_EVIDENCE``) and the two do not each have matters none of which is shared (a
     letter on an estate's fit-out is not one on its cracked floors, however alike letters to one estate read)."""
-    shared = set(post.matters) & set(print_.matters)
-    if shared:
+    if set(post.matters) & set(print_.matters):
         return True
     return text >= LETTER_TEXT_EVIDENCE and not (post.matters and print_.matters)
 
@@ -408,9 +407,7 @@ def other_subject(post: Pending, print_: Fingerprint) -> bool:
     however alike their complaints read (三期北门 of one estate is not 三期北门 of another)."""
     if not post.subjects or not print_.subjects:
         return False
-    return not any(same_thing(a, b) for a in post.subjects for b in print_.names) and not any(
-        same_thing(a, b) for a in print_.subjects for b in post.names
-    )
+    return not shares_name(post.subjects, print_.names) and not shares_name(print_.subjects, post.names)
 
 
 def new_profile(posts: Iterable[Pending]) -> dict[str, Any]:

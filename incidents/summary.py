@@ -77,9 +77,11 @@ def summarize(members: Sequence[Member], regrade_for: timedelta, representatives
     occurred = next((m.occurred_at for m in by_rank if m.occurred_at is not None), None)
     start = min(first, occurred) if occurred else first
     casualties, urls = merged_casualties([m for m in members if m.published_at <= start + regrade_for])
-    place = incident_place(members)
+    placed = [post_place(member_places(m)) for m in members]  # each post's place, read once
+    place = incident_place(placed)
+    agreeing = sum(p.city == place.city for p in placed)
     return Summary(
-        title=incident_title(by_rank, place),
+        title=incident_title(by_rank, place, agreeing),
         place=place,
         topics=_topics(members),
         casualties=casualties,
@@ -92,13 +94,12 @@ def summarize(members: Sequence[Member], regrade_for: timedelta, representatives
     )
 
 
-def incident_title(by_rank: Sequence[Member], place: Place) -> str:
-    """The clean title of the best-ranked original that has one, led by the place when it names none."""
+def incident_title(by_rank: Sequence[Member], place: Place, agreeing: int) -> str:
+    """The clean title of the best-ranked original that has one, led by the place when it names none and at
+    least half the posts (``agreeing`` of them) are placed in its city."""
     ranked = sorted(by_rank, key=lambda m: m.duplicate_of_id is not None)  # stable: originals first
     title = next((t for t in (clean_title(m.title, m.text) for m in ranked) if t), "") or ranked[0].headline
-    agreed = place.city is not None and sum(
-        post_place(member_places(m)).city == place.city for m in by_rank
-    ) * 2 >= len(by_rank)
+    agreed = place.city is not None and agreeing * 2 >= len(by_rank)
     return placed_title(title, place) if agreed else title
 
 
@@ -183,11 +184,11 @@ def member_places(member: Member) -> list[Any]:
     ]
 
 
-def incident_place(members: Sequence[Member]) -> Place:
+def incident_place(places: Sequence[Place]) -> Place:
     """The city most posts are about (the earlier on a tie), with its most named district; a place abroad only
     when no post is placed at home and most are placed abroad (one letter misread abroad must not take a thread
-    of letters that name no city out of the jurisdiction: unknown counts as inside)."""
-    places = [post_place(member_places(m)) for m in members]
+    of letters that name no city out of the jurisdiction: unknown counts as inside). ``places``: each post's
+    ``post_place``."""
     home = [p for p in places if p.province and not p.abroad]
     if home or sum(p.abroad for p in places) * 2 < len(places):
         places = [p for p in places if not p.abroad]  # abroad only when most of its posts say so

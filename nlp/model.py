@@ -49,11 +49,14 @@ class Models:
 
     def score(self, docs: Sequence[Prepared]) -> tuple[npt.NDArray[np.float64], list[str]]:
         """Each document's topic probabilities (documents × TOPIC_KEYS) and sentiment label."""
-        rows = self.space.rows(docs)
-        margins = rows.dot(self.topic_weights) + self.topic_bias
-        probabilities = 1.0 / (1.0 + np.exp(-margins))
-        sentiment = rows.dot(self.sentiment_weights) + self.sentiment_bias
+        probabilities, sentiment = self.scores(docs)
         return probabilities, [self.sentiment_labels[i] for i in sentiment.argmax(axis=1)]
+
+    def scores(self, docs: Sequence[Prepared]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Each document's topic probabilities and its sentiment decision scores (documents × sentiment_labels)."""
+        rows = self.space.rows(docs)
+        probabilities = 1.0 / (1.0 + np.exp(-(rows.dot(self.topic_weights) + self.topic_bias)))
+        return probabilities, rows.dot(self.sentiment_weights) + self.sentiment_bias
 
     def decide(self, probabilities: npt.NDArray[np.float64]) -> list[list[str]]:
         """The topics whose probability reaches its threshold, for each row."""

@@ -15,6 +15,7 @@ import random
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,41 +122,63 @@ class Selection:
             self.rng.shuffle(pool)
             self.take(pool, n, f"{batch}-{register}")
 
+    def least(self, quotas: Quotas, key: Callable[[dict[str, Any]], float], batch: str) -> None:
+        """Among the 3n items of each register lowest by ``key``, a random n (batch ``<batch>-<register>``)."""
+        for register, n in quotas:
+            pool = sorted(self.by[register], key=key)[: 3 * n]
+            self.rng.shuffle(pool)
+            self.take(pool, n, f"{batch}-{register}")
+
     def uncertain(self, quotas: Quotas, thresholds: dict[str, float], batch: str) -> None:
         """Among the 3n items of each register nearest the thresholds, a random n."""
+        self.least(quotas, lambda item: margin(item, thresholds), batch)
+
+    def where(self, quotas: Quotas, keep: Callable[[dict[str, Any]], bool], batch: str) -> None:
+        """``n`` random items of each register that ``keep`` (batch ``<batch>-<register>``)."""
         for register, n in quotas:
-            pool = sorted(self.by[register], key=lambda item: margin(item, thresholds))[: 3 * n]
+            pool = [i for i in self.by[register] if keep(i)]
             self.rng.shuffle(pool)
             self.take(pool, n, f"{batch}-{register}")
 
     def matching(self, keywords: tuple[tuple[str, re.Pattern[str], Quotas], ...], batch: str) -> None:
         """For each (name, pattern, quotas): n random items of each register that the pattern finds."""
         for name, pattern, quotas in keywords:
-            for register, n in quotas:
-                pool = [i for i in self.by[register] if pattern.search(i["joined"])]
-                self.rng.shuffle(pool)
-                self.take(pool, n, f"{batch}-{name}-{register}")
+            self.where(quotas, lambda item, found=pattern: bool(found.search(item["joined"])), f"{batch}-{name}")
+
+
+def run(
+    seed: int,
+    prefix: str,
+    scored: Callable[[list[dict[str, Any]]], dict[str, float]],
+    choose: Callable[[Selection, dict[str, float]], None],
+) -> int:
+    """One round: the candidates, scored by ``scored`` (which returns the model's thresholds), chosen by
+    ``choose``, dealt into packages ``<prefix>01.jsonl`` … in the folder given on the command line."""
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
+    rng = random.Random(seed)
+    items = candidates()
+    thresholds = scored(items)
+    selection = Selection(items, rng)
+    choose(selection, thresholds)
+    deal(items, selection.chosen, out, rng, prefix)
+    print("chosen", len(selection.chosen), Counter(selection.chosen.values()), file=sys.stderr)
+    return 0
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
-    rng = random.Random(20261208)
-    items = candidates()
-    thresholds = score(items)
-    selection = Selection(items, rng)
-    selection.random((("weibo", 600), ("message", 600), ("headline", 400)), "random2")
-    selection.uncertain((("weibo", 400), ("message", 450), ("headline", 350)), thresholds, "uncertain2")
-    selection.matching(
-        (
-            ("positive", POSITIVE, (("weibo", 120), ("message", 80), ("headline", 120))),
-            ("shantytown", SHANTYTOWN, (("weibo", 60), ("message", 80), ("headline", 60))),
-            ("engineering", ENGINEERING, (("weibo", 60), ("message", 80), ("headline", 60))),
-        ),
-        "rare2",
-    )
-    deal(items, selection.chosen, out, rng, "q")
-    print("chosen", len(selection.chosen), Counter(selection.chosen.values()), file=sys.stderr)
-    return 0
+    def choose(selection: Selection, thresholds: dict[str, float]) -> None:
+        selection.random((("weibo", 600), ("message", 600), ("headline", 400)), "random2")
+        selection.uncertain((("weibo", 400), ("message", 450), ("headline", 350)), thresholds, "uncertain2")
+        selection.matching(
+            (
+                ("positive", POSITIVE, (("weibo", 120), ("message", 80), ("headline", 120))),
+                ("shantytown", SHANTYTOWN, (("weibo", 60), ("message", 80), ("headline", 60))),
+                ("engineering", ENGINEERING, (("weibo", 60), ("message", 80), ("headline", 60))),
+            ),
+            "rare2",
+        )
+
+    return run(20261208, "q", score, choose)
 
 
 def deal(

@@ -13,15 +13,13 @@ with ``tools/annotation/tool.py`` under ``tools/annotation/BRIEF_round3.md``.
 
 from __future__ import annotations
 
-import random
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from choose_round2 import ENGINEERING, SHANTYTOWN, Selection, candidates, deal, score
+from choose_round2 import ENGINEERING, SHANTYTOWN, Selection, run, score
 
 EXPROPRIATION = re.compile(r"拆迁|征收|征地|强拆|拆除|搬迁|安置|补偿款|腾退|拆违")
 URBAN = re.compile(
@@ -37,16 +35,11 @@ KEYWORDS = (
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
-    rng = random.Random(20261209)
-    items = candidates()
-    thresholds = score(items)
-    selection = Selection(items, rng)
-    selection.uncertain(UNCERTAIN, thresholds, "uncertain3")
-    selection.matching(KEYWORDS, "rare3")
-    deal(items, selection.chosen, out, rng, "r")
-    print("chosen", len(selection.chosen), Counter(selection.chosen.values()), file=sys.stderr)
-    return 0
+    def choose(selection: Selection, thresholds: dict[str, float]) -> None:
+        selection.uncertain(UNCERTAIN, thresholds, "uncertain3")
+        selection.matching(KEYWORDS, "rare3")
+
+    return run(20261209, "r", score, choose)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ packages ``s01.jsonl`` … ``s08.jsonl`` into PACKAGES_DIR, labelled with ``tool
 
 from __future__ import annotations
 
-import random
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from choose_round2 import POSITIVE, ROOT, Selection, candidates, deal
+from choose_round2 import POSITIVE, ROOT, Selection, run
 
 sys.path.insert(0, str(ROOT))
 
@@ -46,35 +44,26 @@ KEYWORDS = (("positive", POSITIVE, (("message", 150), ("weibo", 60))),)
 
 def score(items: list[dict[str, Any]]) -> dict[str, float]:
     """Topic probabilities and the sentiment margin (best minus second decision score) of every item under the
-    shipped round-3 model; its thresholds."""
+    shipped model; its thresholds."""
     segmenter = Segmenter()
     models = model_module.load()
     for start in range(0, len(items), 1000):
         chunk = items[start : start + 1000]
-        rows = models.space.rows([prepare(segmenter, it["joined"]) for it in chunk])
-        probabilities = 1.0 / (1.0 + np.exp(-(rows.dot(models.topic_weights) + models.topic_bias)))
-        sentiment = np.sort(rows.dot(models.sentiment_weights) + models.sentiment_bias, axis=1)
-        for item, row, sent in zip(chunk, probabilities, sentiment, strict=True):
+        probabilities, sentiment = models.scores([prepare(segmenter, it["joined"]) for it in chunk])
+        for item, row, sent in zip(chunk, probabilities, np.sort(sentiment, axis=1), strict=True):
             item["scores"] = dict(zip(TOPIC_KEYS, row.tolist(), strict=True))
             item["sentiment_margin"] = float(sent[-1] - sent[-2])
     return dict(models.metadata["thresholds"])
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
-    rng = random.Random(20261210)
-    items = candidates()
-    thresholds = score(items)
-    selection = Selection(items, rng)
-    for register, n in SENTIMENT_UNCERTAIN:  # among the 3n least sure of their sentiment, a random n
-        pool = sorted(selection.by[register], key=lambda item: item["sentiment_margin"])[: 3 * n]
-        rng.shuffle(pool)
-        selection.take(pool, n, f"uncertain4s-{register}")
-    selection.uncertain(TOPIC_UNCERTAIN, thresholds, "uncertain4")
-    selection.matching(KEYWORDS, "rare4")
-    deal(items, selection.chosen, out, rng, "s")
-    print("chosen", len(selection.chosen), Counter(selection.chosen.values()), file=sys.stderr)
-    return 0
+    def choose(selection: Selection, thresholds: dict[str, float]) -> None:
+        # among the 3n least sure of their sentiment, a random n
+        selection.least(SENTIMENT_UNCERTAIN, lambda item: item["sentiment_margin"], "uncertain4s")
+        selection.uncertain(TOPIC_UNCERTAIN, thresholds, "uncertain4")
+        selection.matching(KEYWORDS, "rare4")
+
+    return run(20261210, "s", score, choose)
 
 
 if __name__ == "__main__":

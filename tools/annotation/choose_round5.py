@@ -15,14 +15,12 @@ packages ``t01.jsonl`` … ``t08.jsonl`` into PACKAGES_DIR, labelled with ``tool
 
 from __future__ import annotations
 
-import random
 import sys
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from choose_round2 import Selection, candidates, deal
+from choose_round2 import Selection, run
 from choose_round4 import score
 
 FLAGGED = (("weibo", 300), ("headline", 300), ("message", 200))
@@ -30,19 +28,13 @@ TOPIC_UNCERTAIN = (("weibo", 150), ("headline", 150), ("message", 100))
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("packages")
-    rng = random.Random(20261211)
-    items = candidates()
-    thresholds = score(items)
-    selection = Selection(items, rng)
-    for register, n in FLAGGED:  # a random n of the items the model gives at least one topic
-        pool = [i for i in selection.by[register] if any(i["scores"][t] >= thresholds[t] for t in thresholds)]
-        rng.shuffle(pool)
-        selection.take(pool, n, f"flagged5-{register}")
-    selection.uncertain(TOPIC_UNCERTAIN, thresholds, "uncertain5")
-    deal(items, selection.chosen, out, rng, "t")
-    print("chosen", len(selection.chosen), Counter(selection.chosen.values()), file=sys.stderr)
-    return 0
+    def choose(selection: Selection, thresholds: dict[str, float]) -> None:
+        # a random n of the items the model gives at least one topic
+        flagged = lambda item: any(item["scores"][t] >= thresholds[t] for t in thresholds)  # noqa: E731
+        selection.where(FLAGGED, flagged, "flagged5")
+        selection.uncertain(TOPIC_UNCERTAIN, thresholds, "uncertain5")
+
+    return run(20261211, "t", score, choose)
 
 
 if __name__ == "__main__":
