@@ -3,10 +3,11 @@
 Pure functions of the incident's members (oldest first):
 
 - title: the earliest original report of the highest-tier source (central > provincial > official > local >
-  self-media; within a tier news > official > forum > social; an original before a copy), its title or its
-  【bracketed headline】 or first sentence, cleaned of hashtags, emoji, source brackets and "转发微博"
-  (``nlp.surface.clean_title``), and led by the incident's place when it names none. It is recomputed on
-  every refresh, so a better report (a news headline after a repost) replaces it;
+  self-media; within a tier news > official > forum > social, then a post with a headline before one that only
+  comments; an original before a copy), its title or its 【bracketed headline】 or first sentence, cleaned of
+  hashtags, emoji, source brackets and "转发微博" (``nlp.surface.clean_title``), and led by the incident's place
+  when it names none. It is recomputed on every refresh, so a better report (a news headline after a repost)
+  replaces it;
 - place: the city most of the posts are about (``post_place``), then the district most named in that
   city; the province is that city's (or, with no city, the most named province);
 - casualties: the largest figure per field among the posts published within ``regrade_for`` of the
@@ -28,7 +29,7 @@ from typing import Any
 
 from incidents.members import Member
 from nlp.casualties import FIELDS, Casualties
-from nlp.surface import body, clean_title
+from nlp.surface import body, clean_title, relayed_headline
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +97,12 @@ def summarize(members: Sequence[Member], regrade_for: timedelta, representatives
 
 def incident_title(by_rank: Sequence[Member], place: Place, agreeing: int) -> str:
     """The clean title of the best-ranked original that has one, led by the place when it names none and at
-    least half the posts (``agreeing`` of them) are placed in its city."""
-    ranked = sorted(by_rank, key=lambda m: m.duplicate_of_id is not None)  # stable: originals first
+    least half the posts (``agreeing`` of them) are placed in its city. Within a tier, a post with a headline
+    (a title, or a 【headline】 it relays) comes before one that only comments: the first of a thousand Weibo
+    comments says less than the news they are about."""
+    ranked = sorted(  # stable: within each key, the earliest first
+        by_rank, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank, not (m.title or relayed_headline(m.text)))
+    )
     title = next((t for t in (clean_title(m.title, m.text) for m in ranked) if t), "") or ranked[0].headline
     agreed = place.city is not None and agreeing * 2 >= len(by_rank)
     return placed_title(title, place) if agreed else title

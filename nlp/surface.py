@@ -13,6 +13,10 @@ import re
 
 HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 _BRACKET_LEAD = re.compile(r"^\s*【([^【】]{2,60})】")
+# A headline a Weibo post relays after a word of its own (这个太给力了！【某某：……】): eight characters or more, so
+# that a source bracket (【新华社】) or a tag (【转】) is not taken for one.
+_BRACKET_RELAYED = re.compile(r"【([^【】]{8,60})】")
+HEADLINE_SEARCH = 80  # how far into a post a relayed headline is looked for
 _BRACKETS = re.compile(r"【[^【】]{0,60}】|\[[^\[\]]{1,8}\]")  # source brackets, [表情] codes
 _REPOST_MARK = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
 # A Weibo location stamp ("2濮阳", "2蚌埠·五河县"): where the poster was, not what the post speaks of.
@@ -48,8 +52,9 @@ def body(text: str) -> str:
 
 
 def clean_title(title: str, text: str = "", limit: int = TITLE_CHARS) -> str:
-    """A title a person would write: the post's title, else its 【bracketed headline】, else its first sentence;
-    without hashtags, emoji, source brackets, mentions, link stubs or "转发微博". Empty when nothing is left."""
+    """A title a person would write: the post's title, else the 【bracketed headline】 it leads with or relays,
+    else its first sentence; without hashtags, emoji, source brackets, mentions, link stubs or "转发微博". Empty
+    when nothing is left."""
     for candidate in (title, text):
         if not candidate or not candidate.strip():
             continue
@@ -58,10 +63,21 @@ def clean_title(title: str, text: str = "", limit: int = TITLE_CHARS) -> str:
             cleaned = _clean(lead.group(1))
             if len(cleaned) >= 4:
                 return _cut(cleaned, limit)
+        relayed = relayed_headline(candidate)
+        if relayed:
+            return _cut(relayed, limit)
         cleaned = _clean(candidate)
         if cleaned:
             return _cut(_first_sentence(cleaned) if candidate is text else cleaned, limit)
     return ""
+
+
+def relayed_headline(text: str) -> str:
+    """The 【headline】 a post relays within its first ``HEADLINE_SEARCH`` characters (hashtags aside), cleaned;
+    empty when it relays none."""
+    found = _BRACKET_RELAYED.search(HASHTAG.sub(" ", text)[:HEADLINE_SEARCH])
+    cleaned = _clean(found.group(1)) if found else ""
+    return cleaned if len(cleaned) >= 8 else ""
 
 
 def _clean(text: str) -> str:

@@ -122,7 +122,7 @@ def member(minutes: int, source: str, *, tier: str | None = "local", casualties:
         "document_id": minutes,
         "url": f"https://x.example/{minutes}",
         "title": kw.get("title", f"标题{minutes}"),
-        "text": "正文",
+        "text": kw.get("text", "正文"),
         "published_at": T0 + timedelta(minutes=minutes),
         "kind": kw.get("kind", "news"),
         "author": None,
@@ -185,6 +185,26 @@ def test_title_comes_from_the_earliest_report_of_the_highest_tier() -> None:
     assert summary.title == "央媒标题"
     assert summary.first_reported_at == T0
     assert summary.central_media
+
+
+def test_within_a_tier_a_post_relaying_a_headline_titles_the_incident_before_earlier_comments() -> None:
+    """A thousand comments under a trending hashtag: the first of them ("我的房贷怎么办") is not what a person
+    would call the matter; the later post relaying the news headline is."""
+    members = [
+        member(0, "甲", tier="self_media", title="", kind="social", text="#可延后还房贷# 下个月房贷怎么办？？"),
+        member(5, "乙", tier="self_media", title="", kind="social", text="#可延后还房贷# 谢谢谢谢，太暖心了"),
+        member(
+            9,
+            "丙",
+            tier="self_media",
+            title="",
+            kind="social",
+            text="这个太给力了！【监管部门：受疫情影响暂无收入的人可延后还房贷】#可延后还房贷# 26日晚发布通知……",
+        ),
+    ]
+    assert summarize(members, timedelta(days=30)).title == "监管部门：受疫情影响暂无收入的人可延后还房贷"
+    without = summarize(members[:2], timedelta(days=30))
+    assert without.title == "下个月房贷怎么办"  # no headline among them: the earliest comment, as before
 
 
 def test_casualties_after_the_regrade_period_do_not_count() -> None:
