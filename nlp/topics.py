@@ -1,8 +1,15 @@
-"""Topic classification (training): one logistic regression per topic, each with its own threshold.
+"""Topic classification (training): one linear classifier per topic, each with its own threshold.
 
 Multi-label: a post can carry several topics or none. Each topic's threshold is the middle of those that
 gave the best F1 on held-out folds — of the real annotations when there are any (``nlp.training``) — and is
 stored in the model's metadata. At run time the five classifiers are one weight matrix (``nlp.model``).
+
+Each topic's classifier is :class:`NBLogistic`: a logistic regression over the features scaled by how much more
+often they occur in the topic's posts than in the others (their naive-Bayes log-count ratio), its weights averaged
+with those of a plain logistic regression (NBSVM with interpolation: Wang and Manning, "Baselines and Bigrams",
+ACL 2012). Both halves are linear in the same features, so the average is one weight vector, and the tagger reads
+it as it read the plain model. Cross-validated on the real annotations it raised topic macro-F1 from 0.743 to
+0.761 (relevance precision 0.827 → 0.841); see docs/tagger.md.
 """
 
 from __future__ import annotations
@@ -24,11 +31,55 @@ logger = logging.getLogger(__name__)
 TOPIC_KEYS = tuple(TOPICS)
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
 PLATEAU = 0.01
-C = 8.0
+C = 8.0  # inverse regularisation of the plain half
+NB_C = 2.0  # … and of the half over the ratio-scaled features
+NB_ALPHA = 1.0  # smoothing of the feature sums the log-count ratios are taken from
 
 
-def classifier(seed: int) -> LogisticRegression:
-    return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=seed)
+def classifier(seed: int) -> NBLogistic:
+    return NBLogistic(seed)
+
+
+def _logistic(c: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=seed)
+
+
+class NBLogistic:
+    """One topic's classifier: the average of a logistic regression over the features scaled by their naive-Bayes
+    log-count ratio and one over the features as they are, as a single weight vector (``coef_``, ``intercept_``)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.coef_ = np.zeros((1, 0))
+        self.intercept_ = np.zeros(1)
+
+    def fit(
+        self, features: sp.csr_matrix, y: npt.NDArray[np.int_], sample_weight: npt.NDArray[np.float64] | None = None
+    ) -> NBLogistic:
+        weights = np.ones(features.shape[0]) if sample_weight is None else sample_weight
+        ratio = log_count_ratio(features, y, weights)
+        scaled = _logistic(NB_C, self.seed).fit(features @ sp.diags(ratio), y, sample_weight=weights)
+        plain = _logistic(C, self.seed).fit(features, y, sample_weight=weights)
+        self.coef_ = (scaled.coef_ * ratio + plain.coef_) / 2
+        self.intercept_ = (scaled.intercept_ + plain.intercept_) / 2
+        return self
+
+    def predict_proba(self, features: sp.csr_matrix) -> npt.NDArray[np.float64]:
+        """Columns: not the topic, the topic (as scikit-learn's classifiers)."""
+        positive = 1.0 / (1.0 + np.exp(-(features @ self.coef_[0] + self.intercept_[0])))
+        return np.column_stack([1.0 - positive, positive])
+
+
+def log_count_ratio(
+    features: sp.csr_matrix, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per feature, log of its (weighted, smoothed) share of the topic's feature mass over its share of the rest's:
+    positive for words of the topic, negative for words of other posts, near zero for words of both."""
+    topic: npt.NDArray[np.float64] = np.asarray(features[y == 1].T @ weights[y == 1], dtype=np.float64).ravel()
+    rest: npt.NDArray[np.float64] = np.asarray(features[y == 0].T @ weights[y == 0], dtype=np.float64).ravel()
+    topic, rest = topic + NB_ALPHA, rest + NB_ALPHA
+    ratio: npt.NDArray[np.float64] = np.log(topic / topic.sum()) - np.log(rest / rest.sum())
+    return ratio
 
 
 class TopicModel:
@@ -37,7 +88,7 @@ class TopicModel:
     def __init__(self, seed: int = 0, folds: int = 5) -> None:
         self.seed = seed
         self.folds = folds
-        self.classifiers: dict[str, LogisticRegression] = {}
+        self.classifiers: dict[str, NBLogistic] = {}
         self.thresholds: dict[str, float] = {}
         self.cv_scores: dict[str, dict[str, float]] = {}
 

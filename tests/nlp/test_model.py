@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from nlp import model, training
+from nlp import topics as topics_module
 from nlp.annotations import DEFAULT_REAL_DIR, annotation_files
 from nlp.corpus import CORPUS_DIR, Example, corpus_files, corpus_hash
 from nlp.features import prepare
@@ -68,6 +70,28 @@ def test_numpy_tagging_equals_scikit_learns_numbers(tmp_path: Path) -> None:
     np.testing.assert_allclose(probabilities, own, rtol=1e-9, atol=1e-12)
     assert labels == [str(label) for label in sentiment.classifier.predict(probe_features)]
     assert len(set(labels)) > 1, "the probes should not all get one sentiment"
+
+
+def test_a_topic_classifier_is_one_weight_vector_for_its_two_halves(tmp_path: Path) -> None:
+    """The ratio-scaled and the plain logistic regressions, folded into one vector, give the average of their
+    logits; and the ratio favours the topic's own words."""
+    segmenter = Segmenter(cache_dir=tmp_path)
+    texts = ["工地塔吊倒塌 工人受伤", "在建楼房坍塌 工地停工", "小区绿化很好 居民散步", "市一中举行运动会"] * 5
+    y = np.array([1, 1, 0, 0] * 5)
+    vectorizer = training.Vectorizer()
+    features = vectorizer.fit_transform([prepare(segmenter, t) for t in texts])
+    weights = np.linspace(1.0, 3.0, len(texts))
+    folded = topics_module.NBLogistic().fit(features, y, sample_weight=weights)
+
+    ratio = topics_module.log_count_ratio(features, y, weights)
+    scaled = topics_module._logistic(topics_module.NB_C, 0).fit(features @ sp.diags(ratio), y, sample_weight=weights)
+    plain = topics_module._logistic(topics_module.C, 0).fit(features, y, sample_weight=weights)
+    halves = (scaled.decision_function(features @ sp.diags(ratio)) + plain.decision_function(features)) / 2
+    logit = np.log(folded.predict_proba(features)[:, 1] / folded.predict_proba(features)[:, 0])
+    np.testing.assert_allclose(logit, halves, rtol=1e-9, atol=1e-9)
+
+    column = vectorizer.words.vocabulary_
+    assert ratio[column["塔吊"]] > 0 > ratio[column["运动会"]]
 
 
 def test_thresholds_are_read_from_the_metadata(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--real-fraction", type=float, default=1.0, help="train on this share of each training fold")
     parser.add_argument("--variant", default="", help="comma-separated feature variants (see VARIANTS)")
-    parser.add_argument("--C", type=float, default=None, help="inverse regularisation of the topic classifiers")
+    parser.add_argument("--C", type=float, default=None, help="inverse regularisation of the topics' plain half")
     args = parser.parse_args()
 
     apply_variants([v for v in args.variant.split(",") if v], args.C)
@@ -105,7 +105,8 @@ def main() -> int:
 def apply_variants(variants: list[str], c: float | None) -> None:
     """Experimental changes to the features or the classifiers, patched in for one run: ``nohashtag`` (drop #话题#),
     ``hashtag-tokens`` (hashtags as words of their own), ``salutation`` (cut a letter's courteous opening), and
-    ``--C`` for the topic classifiers. (Tried and measured on 2026-12-07, none kept: see docs/tagger.md.)"""
+    ``--C`` for the plain half of the topic classifiers. (Tried and measured on 2026-12-07, none kept: see
+    docs/tagger.md.)"""
     import re
 
     from nlp import features, topics
