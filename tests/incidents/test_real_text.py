@@ -447,6 +447,29 @@ def test_letters_on_one_estates_fit_out_worded_apart_months_apart_are_one_thread
     assert world.members(incident.id) == set(letters)
 
 
+def test_a_thread_that_sleeps_for_years_wakes_in_its_incident(world: World) -> None:
+    """A petition against a substation by an estate, and the same petition three and a half years later: one
+    thread, however long the pause (``thread_within``, five years)."""
+    first = _letter(
+        world,
+        "关于取消在翠湖公园建设变电站的请愿书",
+        "尊敬的领导：翠湖名邸业主强烈反对在小区旁的翠湖公园建设变电站，请求重新选址。",
+        NOW,
+        (URBAN,),
+    )
+    world.detect(NOW + HOUR)
+    later_at = NOW + timedelta(days=3 * 365 + 180)
+    again = _letter(
+        world,
+        "再次请求取消翠湖公园变电站项目",
+        "领导您好，翠湖名邸业主再次反映翠湖公园建设变电站的问题，离住宅太近，请求重新选址。",
+        later_at,
+        (URBAN,),
+    )
+    world.detect(later_at + HOUR)
+    assert world.incident_of(again).id == world.incident_of(first).id
+
+
 def test_letters_to_one_estate_that_read_alike_but_raise_different_matters_are_two_threads(world: World) -> None:
     """Letters to one estate share its name and the board's boilerplate (反映, 问题, 开发商, 业主): a letter on the
     fit-out is still not one on the cracked floor slabs when each names its own matter."""

@@ -353,7 +353,7 @@ class IncidentsConfig(Section):
     quiet_posts: int = Field(default=2, ge=0)
     close_after: Duration = timedelta(hours=72)
     reopen_within: Duration = timedelta(days=30)
-    thread_within: Duration = timedelta(days=365)
+    thread_within: Duration = timedelta(days=1825)  # five years: a thread that sleeps for years is still one
     representatives: int = Field(default=5, ge=1)
     emergence: EmergenceConfig = EmergenceConfig()
 
