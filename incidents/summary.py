@@ -29,7 +29,7 @@ from typing import Any
 
 from incidents.members import Member
 from nlp.casualties import FIELDS, Casualties
-from nlp.surface import body, clean_title, relayed_headline
+from nlp.surface import body, carried_headline, clean_title
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def incident_title(by_rank: Sequence[Member], place: Place, agreeing: int) -> st
     (a title, or a 【headline】 it relays) comes before one that only comments: the first of a thousand Weibo
     comments says less than the news they are about."""
     ranked = sorted(  # stable: within each key, the earliest first
-        by_rank, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank, not (m.title or relayed_headline(m.text)))
+        by_rank, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank, not carried_headline(m.title, m.text))
     )
     title = next((t for t in (clean_title(m.title, m.text) for m in ranked) if t), "") or ranked[0].headline
     agreed = place.city is not None and agreeing * 2 >= len(by_rank)

@@ -13,9 +13,14 @@ import re
 
 HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 _BRACKET_LEAD = re.compile(r"^\s*【([^【】]{2,60})】")
-# A headline a Weibo post relays after a word of its own (这个太给力了！【某某：……】): eight characters or more, so
-# that a source bracket (【新华社】) or a tag (【转】) is not taken for one.
-_BRACKET_RELAYED = re.compile(r"【([^【】]{8,60})】")
+# A headline a Weibo post relays after a word of its own (这个太给力了！【某某：……】): set off from the poster's
+# words (after the start, a space or a punctuation mark, and not running on with a comma, as a quoted phrase in
+# a sentence does), eight characters or more with six Chinese ones, so that a tag (【转】) or a price (【159元】)
+# is not taken for one.
+_BRACKET_RELAYED = re.compile(r"(?:^|(?<=[\s。！？!?：:，,…~]))【([^【】]{8,60})】(?![，,、])")
+_BRACKET_PART = re.compile(r"(【[^【】]{0,60}】)")
+_DATELINE = re.compile(r"\d{1,2}月\d{1,2}日(?:电|讯)$")  # 【新华社北京1月26日电】 says who and when, not what
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 HEADLINE_SEARCH = 80  # how far into a post a relayed headline is looked for
 _BRACKETS = re.compile(r"【[^【】]{0,60}】|\[[^\[\]]{1,8}\]")  # source brackets, [表情] codes
 _REPOST_MARK = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
@@ -52,32 +57,49 @@ def body(text: str) -> str:
 
 
 def clean_title(title: str, text: str = "", limit: int = TITLE_CHARS) -> str:
-    """A title a person would write: the post's title, else the 【bracketed headline】 it leads with or relays,
-    else its first sentence; without hashtags, emoji, source brackets, mentions, link stubs or "转发微博". Empty
-    when nothing is left."""
-    for candidate in (title, text):
-        if not candidate or not candidate.strip():
-            continue
-        lead = _BRACKET_LEAD.match(HASHTAG.sub(" ", candidate).strip())
-        if lead:
-            cleaned = _clean(lead.group(1))
-            if len(cleaned) >= 4:
-                return _cut(cleaned, limit)
-        relayed = relayed_headline(candidate)
-        if relayed:
-            return _cut(relayed, limit)
-        cleaned = _clean(candidate)
-        if cleaned:
-            return _cut(_first_sentence(cleaned) if candidate is text else cleaned, limit)
-    return ""
+    """A title a person would write: the headline the post carries (:func:`carried_headline`), else its first
+    sentence; without hashtags, emoji, source brackets, mentions, link stubs or "转发微博". Empty when nothing is
+    left."""
+    found = carried_headline(title, text)
+    if found:
+        return _cut(found, limit)
+    cleaned = _clean(text) if text.strip() else ""
+    return _cut(_first_sentence(cleaned), limit) if cleaned else ""
+
+
+def carried_headline(title: str, text: str = "") -> str:
+    """What a post carries as its headline, cleaned: its title (or the 【bracketed headline】 the title leads
+    with), else the 【headline】 its text leads with or relays; empty when it has none (a comment)."""
+    if title.strip():
+        found = _bracket_lead(title) or _clean(title)
+        if found:
+            return found
+    if not text.strip():
+        return ""
+    return _bracket_lead(text) or relayed_headline(text)
 
 
 def relayed_headline(text: str) -> str:
     """The 【headline】 a post relays within its first ``HEADLINE_SEARCH`` characters (hashtags aside), cleaned;
     empty when it relays none."""
-    found = _BRACKET_RELAYED.search(HASHTAG.sub(" ", text)[:HEADLINE_SEARCH])
-    cleaned = _clean(found.group(1)) if found else ""
-    return cleaned if len(cleaned) >= 8 else ""
+    for found in _BRACKET_RELAYED.finditer(_outside_hashtags(text)[:HEADLINE_SEARCH]):
+        cleaned = _clean(found.group(1))
+        if len(_HAN.findall(cleaned)) >= 6 and not _DATELINE.search(cleaned):
+            return cleaned
+    return ""
+
+
+def _bracket_lead(text: str) -> str:
+    lead = _BRACKET_LEAD.match(_outside_hashtags(text).strip())
+    cleaned = _clean(lead.group(1)) if lead else ""
+    return cleaned if len(cleaned) >= 4 and not _DATELINE.search(cleaned) else ""
+
+
+def _outside_hashtags(text: str) -> str:
+    """``text`` without the hashtags it is filed under; a hashtag inside a 【headline】 keeps its words, which are
+    the headline's subject (【#某省延迟复工# 不得早于2月20日】)."""
+    parts = _BRACKET_PART.split(text)
+    return "".join(part.replace("#", " ") if index % 2 else HASHTAG.sub(" ", part) for index, part in enumerate(parts))
 
 
 def _clean(text: str) -> str:

@@ -30,6 +30,12 @@ def test_a_count_is_not_mistaken_for_a_location_stamp() -> None:
         ("", "#话题# [doge]", ""),
         ("", "太给力了！【某某部门：暂无收入的人可延后还房贷】#话题# 通知说……", "某某部门：暂无收入的人可延后还房贷"),
         ("", "【转】小区门口的路又挖开了，一个月挖了三次", "小区门口的路又挖开了，一个月挖了三次"),
+        # a bracket at the end of a news title is an appendix, not the headline
+        ("深圳出台楼市新政，首付比例降至两成【附政策原文及专家解读】", "", "深圳出台楼市新政，首付比例降至两成"),
+        # a dateline says who and when; a hashtag inside a headline is its subject; a price is an advert
+        ("", "转发：【新华社北京1月26日电】记者获悉，将改造老旧小区", "转发： 记者获悉，将改造老旧小区"),
+        ("", "【#某省继续延迟复工# 不得早于2月20日24时】", "某省继续延迟复工 不得早于2月20日24时"),
+        ("", "家用静音风扇【159元（需用券）】速抢", "家用静音风扇 速抢"),
     ],
 )
 def test_clean_title(title: str, text: str, expected: str) -> None:
