@@ -31,9 +31,17 @@ class Thread:
         span = self.letters[-1].published_at - self.letters[0].published_at
         return max(1, math.ceil(span.days / DAYS_PER_MONTH))
 
+    @property
+    def span(self) -> str:
+        """The span in words: 5个月 up to a year, then 3年 or 3年6个月 (a thread may sleep for years)."""
+        years, months = divmod(self.months, 12)
+        if not years:
+            return f"{months}个月"
+        return f"{years}年{months}个月" if months else f"{years}年"
+
     def headline(self) -> str:
         about = f"关于“{self.name}”" if self.name else "同一事项"
-        return f"{about}的第{len(self.letters)}封来信（{self.months}个月内）"
+        return f"{about}的第{len(self.letters)}封来信（{self.span}内）"
 
 
 def thread_of(members: Sequence[Member]) -> Thread | None:

@@ -8,8 +8,8 @@ Each topic's classifier is :class:`NBLogistic`: a logistic regression over the f
 often they occur in the topic's posts than in the others (their naive-Bayes log-count ratio), its weights averaged
 with those of a plain logistic regression (NBSVM with interpolation: Wang and Manning, "Baselines and Bigrams",
 ACL 2012). Both halves are linear in the same features, so the average is one weight vector, and the tagger reads
-it as it read the plain model. Cross-validated on the real annotations it raised topic macro-F1 from 0.743 to
-0.761 (relevance precision 0.827 → 0.841); see docs/tagger.md.
+it as it read the plain model. Cross-validated on the real annotations it raised topic macro-F1 from 0.738 to
+0.760 (relevance precision 0.818 → 0.834); see docs/tagger.md.
 """
 
 from __future__ import annotations

@@ -65,14 +65,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def _alembic_config() -> AlembicConfig:
+def alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -83,7 +83,7 @@ def current_revision(engine: Engine) -> str | None:
 def migrate(engine: Engine) -> tuple[str | None, str | None]:
     """Create or upgrade the schema to head; return (revision before, revision after)."""
     before = current_revision(engine)
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -248,7 +248,10 @@ def test_earlier_letters_the_tagger_missed_join_the_thread_a_later_letter_starts
         assert session.scalars(select(WaitingLetter.document_id)).all() == [other_matter] * len(
             session.scalars(select(WaitingLetter.document_id)).all()
         )
-    world.detect(NOW + 60 * WEEK)
+    world.detect(NOW + WEEK + world.config.incidents.thread_within - DAY)  # it came in week 1
+    with world.sessions() as session:
+        assert session.scalars(select(WaitingLetter.document_id)).all(), "still within thread_within"
+    world.detect(NOW + WEEK + world.config.incidents.thread_within + DAY)
     with world.sessions() as session:
         assert session.scalars(select(WaitingLetter.document_id)).all() == []
 
@@ -467,7 +470,11 @@ def test_a_thread_that_sleeps_for_years_wakes_in_its_incident(world: World) -> N
         (URBAN,),
     )
     world.detect(later_at + HOUR)
-    assert world.incident_of(again).id == world.incident_of(first).id
+    incident = world.incident_of(again)
+    assert incident.id == world.incident_of(first).id
+    with world.sessions() as session:
+        shown = view(session, session.get(Incident, incident.id), later_at + 2 * HOUR, world.config)
+        assert "来信线索：关于“翠湖名邸”的第2封来信（3年6个月内）" in details(shown, world.config)
 
 
 def test_letters_to_one_estate_that_read_alike_but_raise_different_matters_are_two_threads(world: World) -> None:

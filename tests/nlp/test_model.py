@@ -44,7 +44,8 @@ def test_shipped_model_names_the_inputs_it_was_trained_on() -> None:
 
 
 def test_numpy_tagging_equals_scikit_learns_numbers(tmp_path: Path) -> None:
-    """The arrays the tagger reads compute exactly what the fitted scikit-learn estimators do."""
+    """The arrays the tagger reads compute exactly what the fitted estimators do (the sentiment model is
+    scikit-learn's; the topic classifiers' two scikit-learn halves are checked in the test below)."""
     segmenter = Segmenter(cache_dir=tmp_path)
     examples = [
         Example(text=text, topics=frozenset(topics), sentiment=sentiment)

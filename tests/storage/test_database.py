@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 
-from storage.db import current_revision, ensure_ready, head_revision, make_engine, migrate, session_factory
+from storage.db import (
+    alembic_config,
+    current_revision,
+    ensure_ready,
+    head_revision,
+    make_engine,
+    migrate,
+    session_factory,
+)
 from storage.documents import DocumentRecord, store
-from storage.models import Document
+from storage.models import Document, Incident, IncidentMark
 from storage.sources import ensure_source
 from yuqing.errors import DatabaseNotReady
 from yuqing.instants import BEIJING, parse_instant
@@ -36,6 +45,44 @@ def test_migration_from_empty_to_head(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) >= TABLES
     assert migrate(engine) == (head_revision(), head_revision())
     ensure_ready(engine)
+
+
+def test_upgrading_lengthens_the_reach_of_letter_threads_written_under_the_one_year_default(engine: Engine) -> None:
+    """Migration 0011: a thread written when ``thread_within`` was 365 days reaches five years past its last letter
+    after the upgrade; its key terms and an incident without letters keep their reach."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+    last = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
+    with session_factory(engine)() as session, session.begin():
+        for incident_id, letters in ((1, 3), (2, 0)):
+            session.add(
+                Incident(
+                    id=incident_id,
+                    title="线索",
+                    first_reported_at=last - timedelta(days=40),
+                    detected_at=last,
+                    updated_at=last,
+                    last_seen_at=last,
+                    profile={"letters": letters},
+                )
+            )
+        session.add_all(
+            [
+                IncidentMark(incident_id=1, mark="n:翠湖名邸", reach_until=last + timedelta(days=365)),
+                IncidentMark(incident_id=1, mark="t:变电站", reach_until=last + timedelta(days=30)),
+                IncidentMark(incident_id=2, mark="n:翠湖名邸", reach_until=last + timedelta(days=2)),
+            ]
+        )
+    migrate(engine)
+    with session_factory(engine)() as session:
+        reach = {(m.incident_id, m.mark): m.reach_until - last for m in session.scalars(select(IncidentMark))}
+    assert reach == {
+        (1, "n:翠湖名邸"): timedelta(days=1825),
+        (1, "t:变电站"): timedelta(days=30),
+        (2, "n:翠湖名邸"): timedelta(days=2),
+    }
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path) -> None:
