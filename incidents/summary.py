@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from incidents.members import Member
@@ -32,6 +33,8 @@ from nlp.casualties import FIELDS, Casualties
 from nlp.surface import body, carried_headline, clean_title
 
 logger = logging.getLogger(__name__)
+
+HEADLINE_SCAN = 30  # how many of a tier's posts, earliest first, are read for a headline
 
 _NAMED_PLACE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9][省市区县镇乡州]")
 CASUALTY_FIELDS = ("deaths", "serious_injuries", "missing", "economic_loss_yuan")
@@ -98,12 +101,18 @@ def summarize(members: Sequence[Member], regrade_for: timedelta, representatives
 def incident_title(by_rank: Sequence[Member], place: Place, agreeing: int) -> str:
     """The clean title of the best-ranked original that has one, led by the place when it names none and at
     least half the posts (``agreeing`` of them) are placed in its city. Within a tier, a post with a headline
-    (a title, or a 【headline】 it relays) comes before one that only comments: the first of a thousand Weibo
-    comments says less than the news they are about."""
-    ranked = sorted(  # stable: within each key, the earliest first
-        by_rank, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank, not carried_headline(m.title, m.text))
-    )
-    title = next((t for t in (clean_title(m.title, m.text) for m in ranked) if t), "") or ranked[0].headline
+    (a title, or a 【headline】 it relays) among its first ``HEADLINE_SCAN`` comes before one that only comments:
+    the first of a thousand Weibo comments says less than the news they are about."""
+    ranked = sorted(by_rank, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank))  # stable: earliest first
+    for _key, group in groupby(ranked, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank)):
+        members = list(group)
+        headed = next((m for m in members[:HEADLINE_SCAN] if carried_headline(m.title, m.text)), None)
+        title = clean_title(headed.title, headed.text) if headed else ""
+        title = title or next((t for t in (clean_title(m.title, m.text) for m in members) if t), "")
+        if title:
+            break
+    else:
+        title = ranked[0].headline
     agreed = place.city is not None and agreeing * 2 >= len(by_rank)
     return placed_title(title, place) if agreed else title
 
