@@ -46,11 +46,12 @@ class Thread:
 
 def thread_of(members: Sequence[Member]) -> Thread | None:
     """The incident's letters as a thread, when it holds at least two; None otherwise."""
-    letters = tuple(m for m in members if m.kind == LETTER_KIND)
+    written = [m for m in members if m.kind == LETTER_KIND]
+    letters = tuple(sorted(written, key=lambda m: (m.published_at, m.document_id)))
     if len(letters) < MIN_LETTERS:
         return None
     named: Counter[str] = Counter()
-    for letter in letters:
-        named.update(set(find_names(f"{letter.title}。{letter.text}")))
+    for letter in letters:  # each letter counts a name once; on a tie, the name met first (most_common is stable)
+        named.update(list(dict.fromkeys(find_names(f"{letter.title}。{letter.text}"))))
     name = named.most_common(1)[0][0] if named else None
-    return Thread(name=name, letters=tuple(sorted(letters, key=lambda m: (m.published_at, m.document_id))))
+    return Thread(name=name, letters=letters)
