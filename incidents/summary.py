@@ -103,8 +103,8 @@ def incident_title(by_rank: Sequence[Member], place: Place, agreeing: int) -> st
     least half the posts (``agreeing`` of them) are placed in its city. Within a tier, a post with a headline
     (a title, or a 【headline】 it relays) among its first ``HEADLINE_SCAN`` comes before one that only comments:
     the first of a thousand Weibo comments says less than the news they are about."""
-    ranked = sorted(by_rank, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank))  # stable: earliest first
-    for _key, group in groupby(ranked, key=lambda m: (m.duplicate_of_id is not None, m.tier_rank)):
+    ranked = sorted(by_rank, key=_original_tier)  # stable: within a tier, the earliest first
+    for _key, group in groupby(ranked, key=_original_tier):
         members = list(group)
         headed = next((m for m in members[:HEADLINE_SCAN] if carried_headline(m.title, m.text)), None)
         title = clean_title(headed.title, headed.text) if headed else ""
@@ -115,6 +115,11 @@ def incident_title(by_rank: Sequence[Member], place: Place, agreeing: int) -> st
         title = ranked[0].headline
     agreed = place.city is not None and agreeing * 2 >= len(by_rank)
     return placed_title(title, place) if agreed else title
+
+
+def _original_tier(member: Member) -> tuple[bool, tuple[int, int]]:
+    """Originals before copies, then the source's tier (the order titles are taken in)."""
+    return member.duplicate_of_id is not None, member.tier_rank
 
 
 def placed_title(title: str, place: Place) -> str:
